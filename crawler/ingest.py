@@ -1,0 +1,85 @@
+"""One document in: keep the raw bytes, parse, check against the rules (and last year), store."""
+
+from __future__ import annotations
+
+from parsers import parse_document, sniff
+from parsers.model import Report
+from parsers.rules import Context, check
+
+from .deadlines import default_deadline, level_from_name
+from .store import Store
+
+
+def context_for(report: Report, store: Store | None, *, level: str | None = None,
+                deadline=None, unit_code: str | None = None) -> Context:
+    """What the rules need besides the report: last year's report and the unit's deadline."""
+    ctx = Context()
+    if store is not None and report.year is not None:
+        prev_id = store.find_report(unit=report.unit, year=report.year - 1, unit_code=unit_code)
+        ctx.previous = store.load_report(prev_id) if prev_id else None
+    if deadline is not None:
+        ctx.deadline = deadline
+    elif report.year is not None:
+        guessed = level or level_from_name(report.unit)
+        if guessed:
+            ctx.deadline = default_deadline(guessed, report.year)
+            if level is None:
+                ctx.deadline_note = "（按单位名称推定的法定截止日期）"
+    return ctx
+
+
+def check_report(report: Report, store: Store | None = None, **kw) -> Report:
+    """Run the rules on a parsed report (in place) and return it."""
+    report.rules = check(report, context_for(report, store, **kw))
+    return report
+
+
+def ingest(store: Store | None, data: bytes, source: str, *, name: str | None = None,
+           content_type: str | None = None, meta: dict | None = None, unit_code: str | None = None,
+           level: str | None = None, deadline=None) -> tuple[str | None, list[Report]]:
+    """Keep, parse, check and store one document; returns (sha256, reports).
+
+    Without a store it only parses and checks. After storing year Y, the same unit's Y+1 report (if
+    stored already) is re-checked, since its cross-year rules can now run.
+    """
+    report = parse_document(data, source, name=name, content_type=content_type, meta=meta)
+    if unit_code is None and meta and meta.get("unit") and not report.unit:
+        report.unit = meta["unit"]
+    check_report(report, store, level=level, deadline=deadline, unit_code=unit_code)
+    if store is None:
+        return None, [report]
+    digest = store.add_document(data, name=name, source=source, kind=sniff(data, name or source, content_type))
+    store.save_reports(digest, [report], unit_code=unit_code)
+    if report.year is not None and report.error is None:
+        recheck_next_year(store, report, unit_code=unit_code, level=level)
+    return digest, [report]
+
+
+def recheck_next_year(store: Store, report: Report, *, unit_code: str | None = None, level: str | None = None) -> None:
+    next_id = store.find_report(unit=report.unit, year=(report.year or 0) + 1, unit_code=unit_code)
+    if not next_id:
+        return
+    nxt = store.load_report(next_id)
+    if nxt is None or nxt.error is not None:
+        return
+    store.save_rule_results(next_id, check(nxt, context_for(nxt, store, level=level, unit_code=unit_code)))
+
+
+def reparse(store: Store) -> dict[str, int]:
+    """Parse every stored raw document again (after a parser improvement); returns counts."""
+    counts = {"documents": 0, "changed": 0, "failed": 0}
+    for doc in list(store.documents()):
+        data = store.document_bytes(doc["sha256"])
+        if data is None:
+            continue
+        counts["documents"] += 1
+        before = store.db.execute("SELECT group_concat(digest) FROM reports WHERE document = ?", [doc["sha256"]]).fetchone()[0]
+        code_row = store.db.execute("SELECT unit_code FROM reports WHERE document = ? LIMIT 1", [doc["sha256"]]).fetchone()
+        unit_code = code_row[0] if code_row else None
+        report = parse_document(data, doc["source"] or doc["name"] or doc["sha256"], name=doc["name"])
+        check_report(report, store, unit_code=unit_code)
+        store.save_reports(doc["sha256"], [report], unit_code=unit_code)
+        after = store.db.execute("SELECT group_concat(digest) FROM reports WHERE document = ?", [doc["sha256"]]).fetchone()[0]
+        counts["changed"] += int(before != after)
+        counts["failed"] += int(report.error is not None)
+    return counts

@@ -1,0 +1,272 @@
+"""The SQLite store (sqlite-utils only): raw documents, reports, cells in long format, rule results.
+
+Raw documents are content-addressed (SHA-256) and kept, so any report can be re-parsed after a parser
+improvement. Writing is idempotent: storing the same document or the same parse twice changes nothing.
+Each document's reports, cells and rule results are replaced in one transaction, so a crash leaves
+either the old parse or the new one, never half of each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from parsers import PARSER_VERSION
+from parsers.model import Cell, ParseFailure, Report, RuleResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    kind TEXT,
+    name TEXT,
+    source TEXT,
+    first_seen TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw (
+    sha256 TEXT PRIMARY KEY REFERENCES documents(sha256),
+    content BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reports (
+    id TEXT PRIMARY KEY,
+    document TEXT NOT NULL REFERENCES documents(sha256),
+    source TEXT,
+    unit_code TEXT,
+    unit TEXT,
+    year INTEGER,
+    title TEXT,
+    format TEXT,
+    published TEXT,
+    kind TEXT,
+    status TEXT NOT NULL,
+    errors_failed INTEGER NOT NULL DEFAULT 0,
+    warnings_failed INTEGER NOT NULL DEFAULT 0,
+    incomplete INTEGER NOT NULL DEFAULT 0,
+    error_code TEXT,
+    error_message TEXT,
+    notes TEXT,
+    text TEXT,
+    parser_version TEXT,
+    digest TEXT,
+    parsed_at TEXT
+);
+CREATE TABLE IF NOT EXISTS cells (
+    report TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    tbl TEXT NOT NULL,
+    row_key TEXT NOT NULL,
+    col_key TEXT NOT NULL,
+    value NUMERIC,
+    raw TEXT,
+    blank INTEGER NOT NULL DEFAULT 0,
+    invalid INTEGER NOT NULL DEFAULT 0,
+    at TEXT,
+    PRIMARY KEY (report, key)
+);
+CREATE TABLE IF NOT EXISTS rule_results (
+    report TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    rule TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    status TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    message TEXT,
+    cells TEXT,
+    PRIMARY KEY (report, rule, scope)
+);
+CREATE INDEX IF NOT EXISTS reports_unit_year ON reports(unit, year);
+CREATE INDEX IF NOT EXISTS reports_unit_code_year ON reports(unit_code, year);
+CREATE INDEX IF NOT EXISTS reports_document ON reports(document);
+CREATE INDEX IF NOT EXISTS cells_key ON cells(key);
+CREATE INDEX IF NOT EXISTS rule_results_failed ON rule_results(status, severity);
+"""
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def report_status(report: Report) -> str:
+    """ok | inconsistent | incomplete | failed | legacy — one word a reader can filter on."""
+    if report.error is not None:
+        return "failed"
+    if report.format == "legacy":
+        return "legacy"
+    if any(r.status == "fail" and r.severity == "error" and r.rule != "CELLS-MISSING" for r in report.rules):
+        return "inconsistent"
+    if report.incomplete:
+        return "incomplete"
+    return "ok"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    return value
+
+
+class Store:
+    """The nianbao database. ``Store(path)`` opens (and creates) it with WAL and foreign keys on."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self.db = sqlite_utils.Database(self.path)
+        conn = self.db.conn
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ------------------------------------------------------------ raw documents
+    def add_document(self, data: bytes, *, name: str | None = None, source: str | None = None,
+                     kind: str | None = None) -> str:
+        """Keep a raw document (once per content); returns its SHA-256."""
+        digest = sha256(data)
+        with self.db.conn:
+            self.db.execute(
+                "INSERT OR IGNORE INTO documents (sha256, size, kind, name, source, first_seen) VALUES (?, ?, ?, ?, ?, ?)",
+                [digest, len(data), kind, name, source, now()],
+            )
+            self.db.execute("INSERT OR IGNORE INTO raw (sha256, content) VALUES (?, ?)", [digest, data])
+        return digest
+
+    def document_bytes(self, digest: str) -> bytes | None:
+        row = self.db.execute("SELECT content FROM raw WHERE sha256 = ?", [digest]).fetchone()
+        return row[0] if row else None
+
+    def documents(self) -> Iterator[dict[str, Any]]:
+        yield from self.db.query("SELECT sha256, name, source, kind, size FROM documents ORDER BY first_seen, sha256")
+
+    # ------------------------------------------------------------ reports
+    @staticmethod
+    def report_id(document: str, index: int = 0) -> str:
+        return document[:16] + (f"-{index}" if index else "")
+
+    def save_reports(self, document: str, reports: list[Report], *, unit_code: str | None = None) -> list[str]:
+        """Replace the document's reports, cells and rule results — unless nothing changed."""
+        ids = []
+        with self.db.conn:
+            for index, report in enumerate(reports):
+                rid = self.report_id(document, index)
+                ids.append(rid)
+                row = self._report_row(rid, document, report, unit_code)
+                old = self.db.execute("SELECT digest FROM reports WHERE id = ?", [rid]).fetchone()
+                if old and old[0] == row["digest"]:
+                    continue
+                self.db.execute("DELETE FROM cells WHERE report = ?", [rid])
+                self.db.execute("DELETE FROM rule_results WHERE report = ?", [rid])
+                self.db["reports"].upsert(row, pk="id")
+                self.db["cells"].insert_all(self._cell_rows(rid, report.cells.values()))
+                self.db["rule_results"].insert_all(self._rule_rows(rid, report.rules))
+            # a re-parse that finds fewer reports in the document drops the extra ones
+            placeholders = ",".join("?" * len(ids)) or "''"
+            stale = [r[0] for r in self.db.execute(
+                f"SELECT id FROM reports WHERE document = ? AND id NOT IN ({placeholders})", [document, *ids])]
+            for rid in stale:
+                self.db.execute("DELETE FROM cells WHERE report = ?", [rid])
+                self.db.execute("DELETE FROM rule_results WHERE report = ?", [rid])
+                self.db.execute("DELETE FROM reports WHERE id = ?", [rid])
+        return ids
+
+    def save_rule_results(self, report_id: str, results: list[RuleResult]) -> None:
+        """Replace a stored report's rule results (after a cross-year neighbour arrived)."""
+        with self.db.conn:
+            self.db.execute("DELETE FROM rule_results WHERE report = ?", [report_id])
+            self.db["rule_results"].insert_all(self._rule_rows(report_id, results))
+            errors = sum(1 for r in results if r.status == "fail" and r.severity == "error")
+            warnings = sum(1 for r in results if r.status == "fail" and r.severity == "warning")
+            self.db.execute("UPDATE reports SET errors_failed = ?, warnings_failed = ? WHERE id = ?",
+                            [errors, warnings, report_id])
+
+    def _report_row(self, rid: str, document: str, report: Report, unit_code: str | None) -> dict[str, Any]:
+        errors = sum(1 for r in report.rules if r.status == "fail" and r.severity == "error")
+        warnings = sum(1 for r in report.rules if r.status == "fail" and r.severity == "warning")
+        row = {
+            "id": rid, "document": document, "source": report.source, "unit_code": unit_code,
+            "unit": report.unit, "year": report.year, "title": report.title, "format": report.format,
+            "published": report.published.isoformat() if report.published else None, "kind": report.kind,
+            "status": report_status(report), "errors_failed": errors, "warnings_failed": warnings,
+            "incomplete": int(report.incomplete),
+            "error_code": report.error.code if report.error else None,
+            "error_message": report.error.message if report.error else None,
+            "notes": json.dumps(report.notes, ensure_ascii=False), "text": report.text,
+            "parser_version": PARSER_VERSION,
+        }
+        payload = json.dumps([row, report.to_json()], ensure_ascii=False, sort_keys=True, default=str)
+        row["digest"] = sha256(payload.encode())
+        row["parsed_at"] = now()
+        return row
+
+    @staticmethod
+    def _cell_rows(rid: str, cells) -> Iterator[dict[str, Any]]:
+        for c in cells:
+            tbl, row_key, col_key = (c.key.split(".") + ["", ""])[:3]
+            yield {"report": rid, "key": c.key, "tbl": tbl, "row_key": row_key, "col_key": col_key,
+                   "value": _json_value(c.value), "raw": c.raw, "blank": int(c.blank), "invalid": int(c.invalid),
+                   "at": json.dumps(c.at, ensure_ascii=False)}
+
+    @staticmethod
+    def _rule_rows(rid: str, results: list[RuleResult]) -> Iterator[dict[str, Any]]:
+        for r in results:
+            yield {"report": rid, "rule": r.rule, "scope": r.scope, "status": r.status, "severity": r.severity,
+                   "message": r.message, "cells": json.dumps(r.cells)}
+
+    def load_report(self, rid: str) -> Report | None:
+        """A stored report back as a :class:`Report` (cells and rule results included)."""
+        row = self.db.execute("SELECT * FROM reports WHERE id = ?", [rid]).fetchone()
+        if row is None:
+            return None
+        rec = dict(zip([d[0] for d in self.db.execute("SELECT * FROM reports LIMIT 0").description], row))
+        report = Report(
+            source=rec["source"], format=rec["format"], unit=rec["unit"], year=rec["year"], title=rec["title"],
+            published=date.fromisoformat(rec["published"]) if rec["published"] else None, kind=rec["kind"],
+            text=rec["text"] or "", notes=json.loads(rec["notes"] or "[]"),
+        )
+        if rec["error_code"]:
+            report.error = ParseFailure(rec["error_code"], rec["error_message"] or "")
+        for c in self.db.query("SELECT * FROM cells WHERE report = ?", [rid]):
+            value = c["value"]
+            if isinstance(value, float):
+                value = Decimal(str(value))
+            report.cells[c["key"]] = Cell(c["key"], value, c["raw"] or "", json.loads(c["at"] or "{}"), invalid=bool(c["invalid"]))
+        from parsers.schema import all_keys
+        if report.format in ("2021", "2019"):
+            report.missing = [k for k in all_keys(report.format) if k not in report.cells]
+        for r in self.db.query("SELECT * FROM rule_results WHERE report = ?", [rid]):
+            report.rules.append(RuleResult(r["rule"], r["scope"], r["status"], r["severity"], r["message"] or "",
+                                           cells=json.loads(r["cells"] or "[]")))
+        return report
+
+    def find_report(self, *, unit: str | None, year: int | None, unit_code: str | None = None) -> str | None:
+        """The id of a unit's parsed report for a year (by registry code when known, else by name)."""
+        if year is None or not (unit or unit_code):
+            return None
+        if unit_code:
+            row = self.db.execute(
+                "SELECT id FROM reports WHERE unit_code = ? AND year = ? AND status != 'failed' ORDER BY published DESC, id LIMIT 1",
+                [unit_code, year]).fetchone()
+            if row:
+                return row[0]
+        row = self.db.execute(
+            "SELECT id FROM reports WHERE unit = ? AND year = ? AND status != 'failed' ORDER BY published DESC, id LIMIT 1",
+            [unit, year]).fetchone()
+        return row[0] if row else None
+
+    def report_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM reports ORDER BY id")]
+
+    def counts(self) -> dict[str, int]:
+        return {t: self.db[t].count for t in ("documents", "reports", "cells", "rule_results")}

@@ -1,0 +1,442 @@
+"""From rows to a report: find the three tables by their labels and read every canonical cell.
+
+Works the same for every format: the parsers only make rows (:class:`parsers.model.Layout`). Rows are
+matched by their labels, never by their position, because real documents shift, split, merge and
+transpose (docs/domain.md §5). Values are read in order after a row's last label, so a stray empty
+cell or a merged label column does not move a number into the wrong column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from . import schema
+from .model import Cell, Layout, ParseFailure, Piece, Report, Row
+from .numbers import BLANK_MARKERS, normalize, read_number, split_trailing_number
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_TAGS = re.compile(r"</?[a-zA-Z][^>]{0,40}>")
+_BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+_ENUM = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,2}[)）]?[.、．]?)+")
+# Column headings of table 三: a row holding one of these is a heading row, not data.
+_T3_HEADING_WORDS = re.compile(r"自然人|商业企业|科研机构|申请人情况|法人或其他组织|法律服务机构")
+
+_TITLE = re.compile(
+    r"(?P<pre>.*?)(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<post>.*?)(?:政府)?信息公开(?:工作)?\s*年\s*度?\s*报\s*告"
+)
+_TITLE_LOOSE = re.compile(r"政府信息公开.{0,6}(?:年度报告|年报)|信息公开工作年度报告")
+_UNIT_SUFFIX = re.compile(r"(政府|办公室|办公厅|局|委员会|委|镇|乡|街道|办事处|管委会|管理委员会|集聚区|开发区|中心|院|所|站|队|厅|部|署|会|区|县|市)$")
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
+_STAT_PERIOD = re.compile(r"统计(?:期限|时限|时间)[^。]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+
+SECTION_PATTERNS = {
+    2: re.compile(r"^\W*(?:[二2]\s*[、.．]?)?\s*主动公开政府信息(?:的)?情况"),
+    3: re.compile(r"^\W*(?:[三3]\s*[、.．]?)?\s*收到和处理政府信息公开申请(?:的)?情况"),
+    4: re.compile(r"^\W*(?:[四4]\s*[、.．]?)?\s*.{0,14}行政复议.{0,6}行政诉讼"),
+    5: re.compile(r"^\W*(?:[五5]\s*[、.．]?)?\s*.{0,8}存在的主要问题"),
+}
+
+
+def clean(text: str) -> str:
+    """Text of a piece without OCR/markdown noise: HTML tags, bookmarks, heading marks, NBSP."""
+    text = _BOOKMARK.sub("", _TAGS.sub("", text))
+    text = normalize(text)
+    return text.lstrip("#").strip() if text.startswith("#") else text
+
+
+def label_key(text: str) -> str:
+    """A label as matched: normalised, no spaces, no quotes."""
+    t = normalize(text)
+    t = re.sub(r"\s+", "", t)
+    return t.replace("“", "").replace("”", "").replace('"', "").replace("'", "")
+
+
+def strip_enum(label: str) -> str:
+    """“(三)1.属于国家秘密” → “属于国家秘密”; keeps “3.其他” recognisable via the row patterns."""
+    return _ENUM.sub("", label)
+
+
+def is_label(text: str) -> bool:
+    """Chinese text that is not a value: “26件”, “251000元” and “无” are values, not labels."""
+    if not _CJK.search(text):
+        return False
+    reading = read_number(text, amount=True, signed=True)
+    return reading.invalid
+
+
+@dataclass
+class _Split:
+    labels: list[Piece]
+    values: list[Piece]
+
+
+def split_row(row: Row) -> _Split:
+    """Label pieces (up to the last one holding Chinese text) and the value pieces after them."""
+    pieces = [Piece(clean(p.text), p.at, p.span) for p in row.pieces]
+    last = -1
+    for i, p in enumerate(pieces):
+        if is_label(p.text):
+            last = i
+    labels = [p for p in pieces[: last + 1] if p.text]
+    values = [p for p in pieces[last + 1:] if not p.span]
+    return _Split(labels, values)
+
+
+def fit(values: list[Piece], n: int) -> list[Piece] | None:
+    """Trim the empty pieces a flattened table leaves at either end until ``n`` remain.
+
+    Trailing empties go first (a text extract ends rows with tabs), then leading ones (a shifted
+    column). None when the row still does not have exactly ``n`` values.
+    """
+    vals = list(values)
+    while len(vals) > n and vals[-1].text == "":
+        vals.pop()
+    while len(vals) > n and vals[0].text == "":
+        vals.pop(0)
+    return vals if len(vals) == n else None
+
+
+class Extractor:
+    """Reads one report out of a layout."""
+
+    def __init__(self, layout: Layout, source: str):
+        self.layout = layout
+        self.rows = layout.rows
+        self.report = Report(source=source, kind=layout.kind, notes=list(layout.notes))
+        self.sections: dict[int, int] = {}
+
+    # ------------------------------------------------------------ entry
+    def run(self) -> Report:
+        r = self.report
+        r.text = "\n".join(clean(row.text) for row in self.rows if row.table is None and row.text)
+        self._metadata()
+        self._find_sections()
+        t3_found = self._table3()
+        if not t3_found:
+            legacy = r.year is not None and r.year <= 2018
+            if legacy and r.title:
+                r.format = schema.FORMAT_LEGACY
+                r.notes.append("2018 年及以前的报告：自由格式，只存储不校验")
+                return r
+            if r.title or _TITLE_LOOSE.search(r.text[:2000]):
+                raise ParseFailure("table_not_found", "未找到表三：收到和处理政府信息公开申请情况")
+            raise ParseFailure("not_a_report", "不是政府信息公开工作年度报告：未找到报告标题，也未找到表三（收到和处理政府信息公开申请情况）")
+        self._table2()
+        self._table4()
+        self._detect_format()
+        self._finish_cells()
+        return r
+
+    # ------------------------------------------------------------ metadata
+    def _metadata(self) -> None:
+        r = self.report
+        meta = self.layout.meta
+        head = [clean(row.text) for row in self.rows[:40] if row.text and row.table is None]
+        title_line = None
+        for i, line in enumerate(head):
+            if len(line) > 80:
+                continue
+            m = _TITLE.search(label_key(line))
+            if m:
+                title_line = i
+                r.year = int(m.group("year"))
+                unit = (m.group("pre") or m.group("post") or "").strip("：:()（）《》 ")
+                r.title = label_key(line)
+                if not unit and i > 0 and len(head[i - 1]) <= 30 and _UNIT_SUFFIX.search(label_key(head[i - 1])):
+                    # the title broken over two lines: unit, then “2022年政府信息公开工作年度报告”
+                    unit = label_key(head[i - 1])
+                    r.title = unit + r.title
+                r.unit = unit or None
+                break
+        if title_line is None and meta.get("title"):
+            m = _TITLE.search(label_key(meta["title"]))
+            if m:
+                r.title = label_key(meta["title"])
+                r.year = int(m.group("year"))
+                r.unit = (m.group("pre") or m.group("post") or "").strip() or None
+        if r.year is None:
+            m = _STAT_PERIOD.search(r.text)
+            if m:
+                r.year = int(m.group(1))
+        r.published = self._published(head)
+
+    def _published(self, head: list[str]) -> date | None:
+        meta = self.layout.meta
+        candidates: list[str] = []
+        if meta.get("published"):
+            candidates.append(str(meta["published"]))
+        for line in head[:12]:
+            if re.search(r"发布(?:日期|时间)|成文日期|时间[:：]", line):
+                candidates.append(line)
+        # a signature date in the last lines of the text (after 六、其他需要报告的事项)
+        tail = [clean(row.text) for row in self.rows[-8:] if row.table is None and row.text]
+        candidates += [t for t in reversed(tail) if len(t) <= 30]
+        for text in candidates:
+            m = _DATE.search(normalize(text))
+            if m:
+                try:
+                    return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                except ValueError:
+                    continue
+        return None
+
+    def _find_sections(self) -> None:
+        for i, row in enumerate(self.rows):
+            text = label_key(clean(row.text))
+            if not text or len(text) > 40:
+                continue
+            for n, pattern in SECTION_PATTERNS.items():
+                if n not in self.sections and pattern.search(text):
+                    # a heading of a later section must come after the earlier ones
+                    if all(i > j for k, j in self.sections.items() if k < n):
+                        self.sections[n] = i
+                    break
+
+    def _region(self, n: int, fallback: tuple[int, int]) -> tuple[int, int]:
+        start = self.sections.get(n)
+        if start is None:
+            return fallback
+        ends = [j for k, j in self.sections.items() if k > n and j > start]
+        return start + 1, (min(ends) if ends else len(self.rows))
+
+    # ------------------------------------------------------------ cells
+    def _put(self, key: str, piece: Piece, *, amount_in_yuan: bool = False) -> None:
+        if key in self.report.cells:
+            return
+        amount = key in schema.AMOUNT_KEYS
+        signed = key.endswith(schema.SIGNED_SUFFIX)
+        text = piece.text
+        reading = read_number(text, amount=amount, signed=signed, amount_in_yuan=amount_in_yuan)
+        self.report.cells[key] = Cell(key, reading.value, text, piece.at, invalid=reading.invalid)
+
+    # ------------------------------------------------------------ table 三
+    def _t3_columns(self, rows: list[Row]) -> list[str]:
+        """Column keys in order, from the heading rows (an extra 小计 column is placed where it is)."""
+        for row in rows:
+            texts = [label_key(clean(p.text)) for p in row.pieces if not p.span]
+            keys = [schema.first_match(schema.T3_COLUMN_LABELS, t) for t in texts if t]
+            if "commercial" in keys:
+                sub = [k for k in keys if k in ("commercial", "research", "nonprofit", "legal", "other_org", "subtotal")]
+                if len(sub) >= 5 and len(set(sub)) == len(sub):
+                    cols = ["natural", *sub, "total"]
+                    if "natural" in keys and keys.index("natural") > keys.index("commercial"):
+                        cols = [*sub[:sub.index("other_org") + 1], "natural", "total"]  # unusual order kept
+                    return cols
+        return list(schema.T3_COLUMNS)
+
+    def _t3_row_key(self, split: _Split) -> str | None:
+        if not split.labels:
+            return None
+        own = label_key(split.labels[-1].text)
+        full = "".join(label_key(p.text) for p in split.labels)
+        if _T3_HEADING_WORDS.search(full):
+            return None
+        for text in (own, strip_enum(own)):
+            key = schema.first_match(schema.T3_ROW_LABELS, text)
+            if key:
+                return key
+        return schema.first_match(schema.T3_ROW_LABELS, full)
+
+    def _table3(self) -> bool:
+        start, end = self._region(3, (0, len(self.rows)))
+        rows = self.rows[start:end]
+        cols = self._t3_columns(rows)
+        ncols = len(cols)
+        seen: dict[str, int] = {}
+        first_row = None
+        pending: tuple[str, int] | None = None
+        for i, row in enumerate(rows):
+            split = split_row(row)
+            if pending and not split.labels and split.values:
+                key, _ = pending
+                values = fit(split.values, ncols)
+                if values is not None:
+                    self._t3_store(key, cols, values)
+                pending = None
+                continue
+            key = self._t3_row_key(split)
+            if key is None:
+                continue
+            if key == "handled_total" and not seen:
+                continue  # a bare 总计 heading above the data
+            if key in seen:
+                # another table 三 (a second report in the same document) ends this one
+                if len(seen) >= 10:
+                    break
+                continue
+            seen[key] = start + i
+            if first_row is None:
+                first_row = start + i
+            if not split.values or all(v.text == "" for v in split.values) and len(split.values) < ncols:
+                if not split.values:
+                    pending = (key, i)
+                    continue
+            values = fit(split.values, ncols)
+            if values is None:
+                values = self._t3_salvage(split.values, ncols)
+            if values is None:
+                self.report.notes.append(f"表三“{label_key(split.labels[-1].text)}”一行有 {len(split.values)} 个数值单元格，应为 {ncols} 个")
+                continue
+            self._t3_store(key, cols, values)
+        if len(seen) < 3:
+            self.report.cells = {k: v for k, v in self.report.cells.items() if not k.startswith("t3.")}
+            return False
+        self._t3_end = max(seen.values())
+        self._t3_start = first_row
+        return True
+
+    @staticmethod
+    def _t3_salvage(values: list[Piece], n: int) -> list[Piece] | None:
+        """A row with fewer values than columns in a text extract lost its trailing blanks: keep them."""
+        nonempty = [v for v in values if v.text != ""]
+        if len(nonempty) == n:
+            return nonempty
+        return None
+
+    def _t3_store(self, row_key: str, cols: list[str], values: list[Piece]) -> None:
+        for col, piece in zip(cols, values):
+            if col == "subtotal":
+                continue
+            self._put(f"t3.{row_key}.{col}", piece)
+
+    # ------------------------------------------------------------ table 二
+    def _table2(self) -> None:
+        t3_start = getattr(self, "_t3_start", len(self.rows))
+        fallback_start = self.sections.get(2, -1) + 1
+        start, end = self._region(2, (fallback_start, min(t3_start, self.sections.get(3, t3_start))))
+        end = min(end, t3_start)
+        heading: list[str] = []
+        yuan = False
+        pending: tuple[str, list[str]] | None = None
+        for row in self.rows[start:end]:
+            pieces = [Piece(clean(p.text), p.at, p.span) for p in row.pieces]
+            texts = [label_key(p.text) if not p.span else "" for p in pieces]
+            cols = [schema.first_match(schema.T2_COLUMNS, t) for t in texts if t and not re.fullmatch(r"信息内容", t)]
+            if any(cols) and not any(schema.first_match(schema.T2_ROWS, strip_enum(t)) for t in texts if t):
+                heading = [c for c in cols if c]
+                joined = "".join(texts)
+                yuan = bool(re.search(r"(单位[:：]?元|[(（]元[)）])", joined)) and "万元" not in joined
+                continue
+            label_index = next((i for i, t in enumerate(texts) if t and is_label(t)), None)
+            if label_index is None:
+                if pending:
+                    vals = [p for p in pieces if not p.span and p.text != ""]
+                    self._t2_store(*pending, vals, yuan)
+                    pending = None
+                continue
+            own = strip_enum(texts[label_index])
+            own_key = schema.first_match(schema.T2_ROWS, own)
+            if own_key is None:
+                # “行政处罚 0” in one cell (OCR): a label with its number
+                sp = split_trailing_number(pieces[label_index].text)
+                if sp and schema.first_match(schema.T2_ROWS, label_key(sp[0])):
+                    own_key = schema.first_match(schema.T2_ROWS, label_key(sp[0]))
+                    pieces[label_index] = Piece(sp[1], pieces[label_index].at)
+                    label_index -= 1
+                else:
+                    continue
+            values = []
+            for p in pieces[label_index + 1:]:
+                if p.span:
+                    continue
+                if is_label(p.text):
+                    sp = split_trailing_number(p.text)
+                    if sp:
+                        values.append(Piece(sp[1], p.at))
+                    continue
+                values.append(p)
+            expected = heading if heading else []
+            if not any(v.text for v in values):
+                pending = (own_key, expected)
+                continue
+            self._t2_store(own_key, expected, values, yuan)
+            pending = None
+
+    def _t2_store(self, row_key: str, heading: list[str], values: list[Piece], yuan: bool) -> None:
+        layouts = [heading] + [schema.T2_LAYOUT[f].get(row_key, []) for f in (schema.FORMAT_2021, schema.FORMAT_2019)]
+        for cols in layouts:
+            if not cols:
+                continue
+            fitted = fit(values, len(cols))
+            if fitted is not None:
+                for col, piece in zip(cols, fitted):
+                    self._put(f"t2.{row_key}.{col}", piece, amount_in_yuan=yuan and col == "amount")
+                return
+        self.report.notes.append(f"表二“{schema.T2_ROW_NAMES.get(row_key, row_key)}”一行的数值个数（{len(values)}）与表头不符")
+
+    # ------------------------------------------------------------ table 四
+    def _table4(self) -> None:
+        t3_end = getattr(self, "_t3_end", 0)
+        start, end = self._region(4, (t3_end + 1, self.sections.get(5, len(self.rows))))
+        start = max(start, t3_end + 1)
+        values: list[Piece] = []
+        grouped: dict[str, list[Piece]] = {}
+        for row in self.rows[start:end]:
+            split = split_row(row)
+            numeric = [v for v in split.values if v.text and v.text not in BLANK_MARKERS]
+            # An all-blank row counts only from a real grid (15 empty <td>); in a text extract a
+            # run of tabs after a heading is no data.
+            if not split.values or not numeric and (self.layout.kind == "text" or split.labels or len(split.values) < 5):
+                continue
+            if split.labels:
+                label = "".join(label_key(p.text) for p in split.labels)
+                group = ("suit_after_review" if "复议后" in label else "suit_direct" if "直接起诉" in label
+                         else "review" if "行政复议" in label else None)
+                if group and len(split.values) >= 5 and not re.search(r"结果维持|结果纠正", label):
+                    fitted = fit(split.values, 5)
+                    if fitted:
+                        grouped[group] = fitted
+                continue
+            values.extend(split.values)
+            if len([v for v in values if v.text != ""]) >= 15 and len(values) >= 15:
+                break
+        if grouped:
+            for group, vals in grouped.items():
+                for res, piece in zip(schema.T4_RESULTS, vals):
+                    self._put(f"t4.{group}.{res}", piece)
+            return
+        fitted = fit(values, 15)
+        if fitted is None and len(values) > 15:
+            fitted = values[:15]
+        if fitted is None:
+            if values:
+                self.report.notes.append(f"表四数据行有 {len(values)} 个单元格，应为 15 个")
+            return
+        for key, piece in zip(schema.T4_KEYS, fitted):
+            self._put(key, piece)
+
+    # ------------------------------------------------------------ format and completeness
+    def _detect_format(self) -> None:
+        keys = self.report.cells.keys()
+        if any(k.split(".")[-1] in ("issued", "repealed", "in_force") for k in keys if k.startswith("t2.")):
+            fmt = schema.FORMAT_2021
+        elif any(k.startswith(("t2.other_services", "t2.procurement")) or k.split(".")[-1] in ("made", "published", "total_public", "prev_items")
+                 for k in keys if k.startswith("t2.")):
+            fmt = schema.FORMAT_2019
+        elif any(k.startswith(("t3.other_no_correction", "t3.other_no_fee", "t3.other_other")) for k in keys):
+            fmt = schema.FORMAT_2021
+        elif any(k.startswith("t3.other.") for k in keys):
+            fmt = schema.FORMAT_2019
+        elif self.report.year is not None and self.report.year <= 2020:
+            fmt = schema.FORMAT_2019
+        else:
+            fmt = schema.FORMAT_2021
+        self.report.format = fmt
+
+    def _finish_cells(self) -> None:
+        r = self.report
+        expected = schema.all_keys(r.format or schema.FORMAT_2021)
+        order = {k: i for i, k in enumerate(expected)}
+        stray = [k for k in r.cells if k not in order]
+        for k in stray:  # a 2019 row label met in a 2021 report (or the reverse) is noted, not kept
+            r.notes.append(f"单元格 {k} 不属于 {r.format} 格式，未采用")
+            del r.cells[k]
+        r.missing = [k for k in expected if k not in r.cells]
+        r.cells = dict(sorted(r.cells.items(), key=lambda kv: order[kv[0]]))
+
+
+def extract(layout: Layout, source: str) -> Report:
+    """Read the report in ``layout``; raises :class:`ParseFailure` when it is not a readable report."""
+    return Extractor(layout, source).run()

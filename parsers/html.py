@@ -1,0 +1,144 @@
+"""HTML pages: running text as rows, each leaf table as a grid with rowspan/colspan expanded."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.etree
+import lxml.html
+
+from .encoding import decode_html
+from .model import Layout, ParseFailure, Piece, Row
+
+_BLOCKS = frozenset({
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "tr", "section", "article",
+    "blockquote", "dd", "dt", "dl", "center", "header", "footer", "form", "pre", "caption", "title",
+    "table", "tbody", "thead", "nav", "aside", "main", "address", "figure", "hr",
+})
+_SKIP = frozenset({"script", "style", "noscript", "head", "template", "iframe", "object", "select", "option", "button"})
+MAX_SPAN = 200  # a rowspan="100000" must not build a huge grid
+
+
+def _text(el: lxml.html.HtmlElement) -> str:
+    """A cell's text, whitespace collapsed (“本年新<br/>制作数量” reads as one label)."""
+    return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(MAX_SPAN, int(str(value).strip() or 1)))
+    except ValueError:
+        return 1
+
+
+def table_grid(table: lxml.html.HtmlElement, index: int) -> list[Row]:
+    """Expand a table's rowspan/colspan into full grid rows; covered positions are span copies."""
+    taken: dict[tuple[int, int], Piece] = {}  # (row, col) → the span copy that occupies it
+    rows: list[Row] = []
+    trs = [tr for tr in table.iter("tr") if _owning_table(tr) is table]
+    for r, tr in enumerate(trs):
+        pieces: list[Piece] = []
+        col = 0
+        for td in tr:
+            if not isinstance(td.tag, str) or td.tag not in ("td", "th"):
+                continue
+            while (r, col) in taken:
+                pieces.append(taken.pop((r, col)))
+                col += 1
+            text = _text(td)
+            rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
+            origin = Piece(text, {"table": index, "row": r + 1, "col": col + 1})
+            for dc in range(colspan):
+                pieces.append(origin if dc == 0 else Piece(text, origin.at, span=True))
+                for dr in range(1, min(rowspan, len(trs) - r)):
+                    taken[(r + dr, col + dc)] = Piece(text, origin.at, span=True)
+            col += colspan
+        while (r, col) in taken or any(k[0] == r and k[1] > col for k in taken):
+            pieces.append(taken.pop((r, col), None) or Piece("", {"table": index, "row": r + 1, "col": col + 1}, span=True))
+            col += 1
+        rows.append(Row(pieces, table=index))
+    return rows
+
+
+def _owning_table(el: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    parent = el.getparent()
+    while parent is not None and parent.tag != "table":
+        parent = parent.getparent()
+    return parent
+
+
+def _has_nested_table(table: lxml.html.HtmlElement) -> bool:
+    return any(t is not table for t in table.iter("table"))
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.buffer: list[str] = []
+        self.tables = 0
+
+    def flush(self) -> None:
+        text = re.sub(r"\s+", " ", "".join(self.buffer)).strip()
+        if text:
+            self.rows.append(Row([Piece(text, {"block": len(self.rows) + 1})]))
+        self.buffer = []
+
+    def walk(self, el: lxml.html.HtmlElement) -> None:
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag is None:  # comment / processing instruction
+            if el.tail:
+                self.buffer.append(el.tail)
+            return
+        if tag in _SKIP:
+            if el.tail:
+                self.buffer.append(el.tail)
+            return
+        if tag == "table" and not _has_nested_table(el):
+            self.flush()
+            self.tables += 1
+            self.rows.extend(table_grid(el, self.tables))
+        else:
+            block = tag in _BLOCKS or tag in ("td", "th", "br")
+            if block:
+                self.flush()
+            if el.text:
+                self.buffer.append(el.text)
+            for child in el:
+                self.walk(child)
+            if block:
+                self.flush()
+        if el.tail:
+            self.buffer.append(el.tail)
+
+
+def _meta(doc: lxml.html.HtmlElement) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    names = {"articletitle": "title", "pubdate": "published", "contentsource": "publisher",
+             "firstimgsrc": None, "description": None}
+    for m in doc.iter("meta"):
+        name = (m.get("name") or "").strip().lower()
+        key = names.get(name)
+        if key and m.get("content"):
+            meta[key] = m.get("content").strip()
+    if "title" not in meta:
+        title = doc.find(".//title")
+        if title is not None and title.text_content().strip():
+            meta["title"] = title.text_content().strip()
+    return meta
+
+
+def layout_from_html(data: bytes, *, content_type: str | None = None) -> Layout:
+    """Rows of an HTML page in reading order (any encoding; GBK without charset included)."""
+    text, encoding = decode_html(data, content_type)
+    if not text.strip():
+        raise ParseFailure("empty", "文件为空")
+    try:
+        doc = lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise ParseFailure("corrupt_html", f"HTML 无法解析：{exc}") from exc
+    meta = _meta(doc)
+    walker = _Walker()
+    body = doc.find("body")
+    walker.walk(body if body is not None else doc)
+    walker.flush()
+    return Layout(rows=walker.rows, kind="html", meta=meta, notes=[f"编码：{encoding}"])

@@ -1,0 +1,89 @@
+"""Reading one cell's text as a number, a blank, or neither (docs/domain.md §2 “Cell values”)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .model import Number
+
+# What clerks write for “nothing here”. They are blanks, never zero.
+BLANK_MARKERS = frozenset({"", "—", "——", "-", "--", "－", "/", "／", "无", "空", "\\", "、", "–", "…"})
+
+_UNITS = re.compile(r"(万元|元|件次|件|个|项|条|次|人次|宗|起)$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# Chinese labels sometimes end a cell that also holds its number (“行政处罚 0” in OCR output).
+_TRAILING_NUMBER = re.compile(r"^(?P<label>.*?[\u4e00-\u9fff)）])\s*(?P<num>[+-]?\d[\d,，.\s]*\s*(万元|元|件)?)$")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width digits and brackets become half-width), no NBSP, trimmed."""
+    text = unicodedata.normalize("NFKC", text.replace("\xa0", " ").replace("\u3000", " "))
+    return text.strip()
+
+
+def is_blank(text: str) -> bool:
+    return normalize(text) in BLANK_MARKERS
+
+
+@dataclass
+class Reading:
+    """A cell's text read as a value. ``invalid`` when it is text that is not a number."""
+
+    value: Number | None
+    invalid: bool = False
+    yuan: bool = False  # the raw text gave the amount in 元, already converted to 万元
+
+
+def looks_numeric(text: str) -> bool:
+    """Whether a cell reads as a number (blank markers are not numbers)."""
+    reading = read_number(text)
+    return reading.value is not None
+
+
+def read_number(text: str, *, amount: bool = False, signed: bool = False,
+                amount_in_yuan: bool = False) -> Reading:
+    """Read ``text`` as a count (or an amount in 万元 when ``amount``).
+
+    ``amount_in_yuan`` says the column heading gives the unit as 元; a raw “251000元” says so itself.
+    """
+    t = normalize(text)
+    if t in BLANK_MARKERS:
+        return Reading(None)
+    t = t.replace(",", "").replace("，", "").replace(" ", "")
+    yuan = False
+    m = _UNITS.search(t)
+    if m:
+        unit = m.group(1)
+        t = t[: m.start()]
+        if unit == "元":
+            yuan = True
+        elif unit == "万元":
+            amount_in_yuan = False
+    if t.startswith("+") and not signed:
+        t = t[1:]
+    if not _NUMBER.match(t):
+        return Reading(None, invalid=True)
+    try:
+        value = Decimal(t)
+    except InvalidOperation:
+        return Reading(None, invalid=True)
+    if amount:
+        if yuan or amount_in_yuan:
+            value = value / Decimal(10000)
+            yuan = True
+        value = value.normalize() if value != value.to_integral_value() else value.quantize(Decimal(1))
+        return Reading(value, yuan=yuan)
+    if value != value.to_integral_value():
+        return Reading(None, invalid=True)
+    return Reading(int(value))
+
+
+def split_trailing_number(text: str) -> tuple[str, str] | None:
+    """“行政处罚 0” → ("行政处罚", "0"); None when the text does not end a label with a number."""
+    m = _TRAILING_NUMBER.match(normalize(text))
+    if not m:
+        return None
+    return m.group("label").strip(), m.group("num").strip()
