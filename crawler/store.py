@@ -188,8 +188,10 @@ class Store:
             self.db["rule_results"].insert_all(self._rule_rows(report_id, results))
             errors = sum(1 for r in results if r.status == "fail" and r.severity == "error")
             warnings = sum(1 for r in results if r.status == "fail" and r.severity == "warning")
-            self.db.execute("UPDATE reports SET errors_failed = ?, warnings_failed = ? WHERE id = ?",
-                            [errors, warnings, report_id])
+            report = self.load_report(report_id)
+            status = report_status(report) if report else None
+            self.db.execute("UPDATE reports SET errors_failed = ?, warnings_failed = ?, status = ? WHERE id = ?",
+                            [errors, warnings, status, report_id])
 
     def _report_row(self, rid: str, document: str, report: Report, unit_code: str | None) -> dict[str, Any]:
         errors = sum(1 for r in report.rules if r.status == "fail" and r.severity == "error")

@@ -26,7 +26,6 @@ _T3_HEADING_WORDS = re.compile(r"自然人|商业企业|科研机构|申请人�
 _TITLE = re.compile(
     r"(?P<pre>.*?)(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<post>.*?)(?:政府)?信息公开(?:工作)?\s*年\s*度?\s*报\s*告"
 )
-_TITLE_LOOSE = re.compile(r"政府信息公开.{0,6}(?:年度报告|年报)|信息公开工作年度报告")
 _UNIT_SUFFIX = re.compile(r"(政府|办公室|办公厅|局|委员会|委|镇|乡|街道|办事处|管委会|管理委员会|集聚区|开发区|中心|院|所|站|队|厅|部|署|会|区|县|市)$")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
 _STAT_PERIOD = re.compile(r"统计(?:期限|时限|时间)[^。]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
@@ -120,7 +119,9 @@ class Extractor:
                 r.format = schema.FORMAT_LEGACY
                 r.notes.append("2018 年及以前的报告：自由格式，只存储不校验")
                 return r
-            if r.title or _TITLE_LOOSE.search(r.text[:2000]):
+            if self._title_lines > 1:
+                raise ParseFailure("not_a_report", f"不是年度报告本身：页面列出了 {self._title_lines} 个年报标题（列表页）")
+            if r.title:
                 raise ParseFailure("table_not_found", "未找到表三：收到和处理政府信息公开申请情况")
             raise ParseFailure("not_a_report", "不是政府信息公开工作年度报告：未找到报告标题，也未找到表三（收到和处理政府信息公开申请情况）")
         self._table2()
@@ -133,13 +134,16 @@ class Extractor:
     def _metadata(self) -> None:
         r = self.report
         meta = self.layout.meta
-        head = [clean(row.text) for row in self.rows[:40] if row.text and row.table is None]
+        # article pages put navigation before the title, so look well down the page
+        head = [clean(row.text) for row in self.rows[:300] if row.text and row.table is None]
+        titles = {label_key(line) for line in head if len(line) <= 80 and _TITLE.search(label_key(line))}
+        self._title_lines = len(titles)
         title_line = None
         for i, line in enumerate(head):
             if len(line) > 80:
                 continue
             m = _TITLE.search(label_key(line))
-            if m:
+            if m and title_line is None:
                 title_line = i
                 r.year = int(m.group("year"))
                 unit = (m.group("pre") or m.group("post") or "").strip("：:()（）《》 ")
@@ -167,7 +171,7 @@ class Extractor:
         candidates: list[str] = []
         if meta.get("published"):
             candidates.append(str(meta["published"]))
-        for line in head[:12]:
+        for line in head[:60]:
             if re.search(r"发布(?:日期|时间)|成文日期|时间[:：]", line):
                 candidates.append(line)
         # a signature date in the last lines of the text (after 六、其他需要报告的事项)
