@@ -1,0 +1,106 @@
+"""Parse benchmark: prints figures, asserts nothing.
+
+    .venv/bin/python bench/parse.py [--seconds 3] [--pdfs 4]
+
+1. Text and HTML reports parsed per second on one core (the five seeds, the real 2019 page, and
+   rendered HTML reports), layout + extraction + rules.
+2. For the same PDFs (reports rendered through LibreOffice): nianbao's whole parse time divided by
+   pdfplumber's own ``extract_tables()`` over every page — the goal is ≤ 1.2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import pdfplumber  # noqa: E402
+
+from demo.render import ReportSpec, render_html, render_pdf  # noqa: E402
+from parsers import parse_document  # noqa: E402
+from parsers.rules import check  # noqa: E402
+
+SHARED = Path(os.environ.get("NIANBAO_SHARED", ROOT.parent / "shared"))
+
+
+def one_core() -> None:
+    """Pin to one CPU so the figure is per core."""
+    try:
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    except (AttributeError, OSError):
+        pass
+
+
+def seed_specs() -> list[ReportSpec]:
+    specs = []
+    for path in sorted((SHARED / "seeds").glob("*.txt")):
+        r = parse_document(path.read_bytes(), str(path))
+        if r.error is None:
+            specs.append(ReportSpec(unit=r.unit, year=r.year, format=r.format,
+                                    cells={k: c.raw for k, c in r.cells.items()}))
+    return specs
+
+
+def throughput(docs: list[tuple[str, bytes]], seconds: float) -> float:
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for name, data in docs:
+            report = parse_document(data, name, name=name)
+            check(report)
+            n += 1
+    return n / (time.perf_counter() - start)
+
+
+def pdfplumber_tables(data: bytes) -> None:
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            page.extract_tables()
+
+
+def timed(fn, *args, repeat: int = 5) -> float:
+    runs = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn(*args)
+        runs.append(time.perf_counter() - t)
+    return statistics.median(runs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=3.0, help="time per throughput figure")
+    ap.add_argument("--pdfs", type=int, default=4, help="how many rendered PDFs to compare")
+    args = ap.parse_args()
+    one_core()
+    specs = seed_specs()
+
+    texts = [(p.name, p.read_bytes()) for p in sorted((SHARED / "seeds").glob("*.txt"))]
+    htmls = [(f"r{i}.html", render_html(s)) for i, s in enumerate(specs)]
+    real = SHARED / "real" / "reports" / "shanghai-bgt-2019.html"
+    if real.exists():
+        htmls.append((real.name, real.read_bytes()))
+    print(f"text reports parsed+checked per second (1 core): {throughput(texts, args.seconds):8.1f}  ({len(texts)} documents)")
+    print(f"HTML reports parsed+checked per second (1 core): {throughput(htmls, args.seconds):8.1f}  ({len(htmls)} documents)")
+
+    pdfs = [render_pdf(s) for s in (specs * 2)[: args.pdfs]]
+    ratios = []
+    for i, data in enumerate(pdfs):
+        ours = timed(lambda d: parse_document(d, "x.pdf", name="x.pdf"), data)
+        base = timed(pdfplumber_tables, data)
+        ratios.append(ours / base)
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = len(pdf.pages)
+        print(f"PDF {i + 1} ({pages} pages): nianbao {ours * 1000:7.1f} ms, pdfplumber extract_tables {base * 1000:7.1f} ms, ratio {ours / base:.2f}")
+    print(f"PDF parse time / pdfplumber extract_tables time: median {statistics.median(ratios):.2f} "
+          f"(min {min(ratios):.2f}, max {max(ratios):.2f}; goal ≤ 1.2)")
+
+
+if __name__ == "__main__":
+    main()
