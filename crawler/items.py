@@ -1,0 +1,31 @@
+"""The one item the spiders yield: a fetched document that may be (or hold) an annual report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PAGE = "page"  # the article page itself (its HTML body may be the report)
+ATTACHMENT = "attachment"  # a file linked from the article page
+
+
+@dataclass
+class DocumentItem:
+    """A report page or attachment, with what the list and article pages said about it."""
+
+    unit_code: str
+    url: str  # where the bytes came from (after redirects)
+    role: str  # PAGE | ATTACHMENT
+    body: bytes
+    page_url: str | None = None  # the article page (for an attachment: the page linking to it)
+    title: str | None = None  # the title on the list or article page
+    year: int | None = None  # report year from the title (the parser may find it in the text too)
+    published: str | None = None  # 发布日期 from list or page metadata, ISO date
+    publisher: str | None = None  # 发布机构
+    filename: str | None = None  # the attachment's shown name
+    content_type: str | None = None
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
+    requested_url: str | None = None  # before redirects, when different
+    meta: dict[str, Any] = field(default_factory=dict)
