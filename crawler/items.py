@@ -29,3 +29,18 @@ class DocumentItem:
     last_modified: str | None = None
     requested_url: str | None = None  # before redirects, when different
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FetchItem:
+    """The final outcome of one request, for the ``fetches`` table (documents, lists, errors alike)."""
+
+    unit_code: str | None
+    url: str
+    kind: str | None  # home | list | article | attachment
+    status: int | None
+    outcome: str  # ok | not_modified | http_error | timeout | dns | refused | connection_lost | robots | too_large | error
+    error: str | None = None
+    redirected_from: str | None = None
+    bytes: int = 0
+    browser: bool = False

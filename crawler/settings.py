@@ -1,18 +1,69 @@
-"""Scrapy settings: polite defaults, stated plainly."""
+"""Scrapy settings: polite defaults, stated plainly. Secrets and paths come from the environment."""
+
+from __future__ import annotations
+
+import os
+import shutil
 
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
+# Politeness: obey robots.txt (a registry unit may override, logged), two requests per site at a
+# time, AutoThrottle adapting to slow servers.
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_DELAY = 0.5
+DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
-DOWNLOAD_TIMEOUT = 60
-RETRY_TIMES = 3
-USER_AGENT = "nianbao/0.1 (+annual-report monitor; contact via the 政务公开 office)"
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+USER_AGENT = "Mozilla/5.0 (compatible; nianbao/0.1; annual-report monitor)"
+
+# Resilience: government servers are slow (10–30 s) and flaky; retry with Scrapy's backoff.
+DOWNLOAD_TIMEOUT = 45
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 10
+DOWNLOAD_MAXSIZE = 100 * 1024 * 1024  # a report never needs more; a runaway download is cut
+DOWNLOAD_WARNSIZE = 30 * 1024 * 1024
+COOKIES_ENABLED = True
+DNS_TIMEOUT = 20
+
+# How far a unit's lists are followed (a pagination trap stops earlier: a page with nothing new).
+NIANBAO_MAX_LIST_PAGES = int(os.environ.get("NIANBAO_MAX_LIST_PAGES", "50"))
+NIANBAO_DB = os.environ.get("NIANBAO_DB", "nianbao.db")
+NIANBAO_REGISTRY = os.environ.get("NIANBAO_REGISTRY")
+
+ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.ConditionalGetMiddleware": 560,
+    "crawler.middlewares.ChallengeMiddleware": 570,
+    "crawler.middlewares.EncodingMiddleware": 580,
+}
+
+# A browser only for the pages that need one (registry `render: browser`, a JavaScript challenge, a
+# list built by scripts). Debian's chromium by path; Playwright's own download where present.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+_chromium = os.environ.get("NIANBAO_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "headless": True,
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    **({"executable_path": _chromium} if _chromium else {}),
+}
+PLAYWRIGHT_MAX_CONTEXTS = 2
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 45_000
+PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER = True
+
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")

@@ -80,6 +80,46 @@ CREATE TABLE IF NOT EXISTS rule_results (
     cells TEXT,
     PRIMARY KEY (report, rule, scope)
 );
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL,
+    units INTEGER,
+    stats TEXT
+);
+CREATE TABLE IF NOT EXISTS fetches (
+    id INTEGER PRIMARY KEY,
+    run INTEGER REFERENCES runs(id),
+    unit_code TEXT,
+    url TEXT NOT NULL,
+    kind TEXT,
+    status INTEGER,
+    outcome TEXT NOT NULL,
+    error TEXT,
+    redirected_from TEXT,
+    bytes INTEGER,
+    browser INTEGER NOT NULL DEFAULT 0,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sources (
+    url TEXT PRIMARY KEY,
+    unit_code TEXT,
+    role TEXT,
+    page_url TEXT,
+    sha256 TEXT REFERENCES documents(sha256),
+    etag TEXT,
+    last_modified TEXT,
+    title TEXT,
+    year INTEGER,
+    published TEXT,
+    publisher TEXT,
+    filename TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fetches_unit ON fetches(unit_code, run);
+CREATE INDEX IF NOT EXISTS sources_unit ON sources(unit_code, year);
 CREATE INDEX IF NOT EXISTS reports_unit_year ON reports(unit, year);
 CREATE INDEX IF NOT EXISTS reports_unit_code_year ON reports(unit_code, year);
 CREATE INDEX IF NOT EXISTS reports_document ON reports(document);
@@ -267,8 +307,36 @@ class Store:
             [unit, year]).fetchone()
         return row[0] if row else None
 
+    # ------------------------------------------------------------ crawl bookkeeping
+    def start_run(self, units: int | None = None) -> int:
+        """A new crawl run; a run left ``running`` by a crash is what the next check reports."""
+        with self.db.conn:
+            cur = self.db.execute("INSERT INTO runs (started, status, units) VALUES (?, 'running', ?)", [now(), units])
+        return cur.lastrowid
+
+    def finish_run(self, run: int, status: str, stats: dict[str, Any]) -> None:
+        with self.db.conn:
+            self.db.execute("UPDATE runs SET finished = ?, status = ?, stats = ? WHERE id = ?",
+                            [now(), status, json.dumps(stats, ensure_ascii=False, default=str), run])
+
+    def record_fetch(self, run: int | None, fetch: dict[str, Any]) -> None:
+        with self.db.conn:
+            self.db["fetches"].insert({"run": run, "at": now(), **fetch})
+
+    def source(self, url: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM sources WHERE url = ?", [url]))
+        return rows[0] if rows else None
+
+    def save_source(self, url: str, fields: dict[str, Any]) -> None:
+        """Remember where a document came from (and its validators for the next conditional GET)."""
+        with self.db.conn:
+            old = self.source(url)
+            row = {**(old or {"first_seen": now()}), **{k: v for k, v in fields.items() if v is not None},
+                   "url": url, "last_seen": now()}
+            self.db["sources"].upsert(row, pk="url")
+
     def report_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM reports ORDER BY id")]
 
     def counts(self) -> dict[str, int]:
-        return {t: self.db[t].count for t in ("documents", "reports", "cells", "rule_results")}
+        return {t: self.db[t].count for t in ("documents", "reports", "cells", "rule_results", "sources", "fetches")}

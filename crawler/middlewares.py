@@ -1,0 +1,105 @@
+"""Downloader middlewares: conditional GET, undeclared encodings, JavaScript challenges."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.utils.httpobj import urlparse_cached
+
+from parsers.encoding import guess
+
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+DOCUMENT_KINDS = ("article", "attachment")
+
+
+class ConditionalGetMiddleware:
+    """Ask with If-None-Match / If-Modified-Since for documents already stored, so an unchanged
+    document answers 304 and is neither downloaded nor stored again."""
+
+    def __init__(self, db_path: str):
+        self.db_path = db_path
+        self.store: Store | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        mw = cls(crawler.settings.get("NIANBAO_DB", "nianbao.db"))
+        return mw
+
+    def process_request(self, request: Request, spider=None):
+        if request.meta.get("kind") not in DOCUMENT_KINDS or request.meta.get("playwright"):
+            return None
+        if self.store is None:
+            self.store = Store(self.db_path)
+        known = self.store.source(request.url)
+        if not known or not known.get("sha256"):
+            return None
+        if known.get("etag") and b"If-None-Match" not in request.headers:
+            request.headers[b"If-None-Match"] = known["etag"]
+        if known.get("last_modified") and b"If-Modified-Since" not in request.headers:
+            request.headers[b"If-Modified-Since"] = known["last_modified"]
+        return None
+
+
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=", re.I)
+
+
+class EncodingMiddleware:
+    """A page that declares no charset (common for GBK sites) is decoded by detection, not as cp1252."""
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        if not isinstance(response, TextResponse):
+            return response
+        declared = b"charset" in (response.headers.get(b"Content-Type") or b"").lower()
+        if declared or _META_CHARSET.search(response.body[:4096]) or response.body[:3] == b"\xef\xbb\xbf":
+            return response
+        encoding = guess(response.body)
+        if encoding and encoding != "utf-8":
+            return response.replace(encoding=encoding)
+        return response
+
+
+_CHALLENGE_STATUS = {202, 412, 521}
+_SCRIPT = re.compile(rb"<script", re.I)
+
+
+class ChallengeMiddleware:
+    """A JavaScript cookie challenge (412/202/521 with a script) is retried in a real browser, and
+    later requests to that host go to the browser directly (its cookie lives there)."""
+
+    def __init__(self) -> None:
+        self.browser_hosts: set[str] = set()
+
+    def process_request(self, request: Request, spider=None):
+        if request.meta.get("playwright") or urlparse_cached(request).hostname not in self.browser_hosts:
+            return None
+        return request.replace(meta={**request.meta, **browser_meta()})
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        if response.status not in _CHALLENGE_STATUS:
+            return response
+        looks_like_challenge = bool(_SCRIPT.search(response.body[:20000])) and len(response.body) < 200_000
+        if request.meta.get("playwright"):
+            # the browser ran the script and reloaded: the content is the page, whatever the first status
+            if looks_like_challenge and b"document.cookie" in response.body:
+                return response
+            return response.replace(status=200) if isinstance(response, HtmlResponse) else response
+        if not looks_like_challenge:
+            return response
+        log.info("JavaScript challenge (HTTP %s) at %s: retrying in a browser", response.status, request.url)
+        if spider is not None and getattr(spider, "crawler", None):
+            spider.crawler.stats.inc_value("nianbao/js_challenge")
+        self.browser_hosts.add(urlparse_cached(request).hostname)
+        return request.replace(dont_filter=True, meta={**request.meta, **browser_meta()})
+
+
+def browser_meta() -> dict:
+    """Request meta that sends a request through Chromium and waits for the page's scripts to settle."""
+    from scrapy_playwright.page import PageMethod
+
+    return {"playwright": True, "playwright_include_page": False,
+            "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle")]}

@@ -1,0 +1,120 @@
+"""Item pipeline: fetch outcomes → ``fetches``; documents → raw store → parse → check → store.
+
+Parsing runs in a thread (a PDF or a LibreOffice conversion takes a second or more) so the crawl keeps
+downloading; every database write happens in the crawl's own thread, one transaction per document.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from twisted.internet.threads import deferToThread
+
+from parsers import parse_document, sniff
+from parsers.model import Report
+
+from .ingest import check_report, fill_from_page, recheck_next_year
+from .items import ATTACHMENT, PAGE, DocumentItem, FetchItem
+from .registry import Registry
+from .store import Store, sha256
+
+log = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    """Keeps every fetched document and its parse in the SQLite store named by ``NIANBAO_DB``."""
+
+    def __init__(self, db_path: str, run: int | None):
+        self.db_path = db_path
+        self.run = run
+        self.store: Store | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = cls(crawler.settings.get("NIANBAO_DB", "nianbao.db"), crawler.settings.getint("NIANBAO_RUN") or None)
+        pipeline.crawler = crawler
+        return pipeline
+
+    def open_spider(self, spider=None) -> None:
+        self.store = Store(self.db_path)
+
+    def close_spider(self, spider=None) -> None:
+        if self.store:
+            self.store.close()
+
+    @property
+    def registry(self) -> Registry:
+        return self.crawler.spider.registry
+
+    def process_item(self, item: Any, spider=None):
+        if isinstance(item, FetchItem):
+            self.store.record_fetch(self.run, dataclasses.asdict(item))
+            self.crawler.stats.inc_value(f"nianbao/fetch/{item.outcome}")
+            return item
+        if not isinstance(item, DocumentItem):
+            return item
+        if item.status == 304:
+            self.store.save_source(item.url, {"unit_code": item.unit_code})
+            self.crawler.stats.inc_value("nianbao/documents/unchanged")
+            return item
+        digest = sha256(item.body)
+        known = self.store.source(item.url)
+        if known and known.get("sha256") == digest and self._parsed(digest):
+            # same bytes at the same address: nothing new (a server that ignores conditional GET)
+            self.store.save_source(item.url, self._source_fields(item, digest))
+            self.crawler.stats.inc_value("nianbao/documents/unchanged")
+            return item
+        if item.role == PAGE and item.meta.get("attachments") and not item.meta.get("has_report_table"):
+            # “详见附件”: the page is kept, the report is in its attachments
+            self.store.add_document(item.body, name=item.url.rsplit("/", 1)[-1], source=item.url,
+                                    kind=sniff(item.body, item.url, item.content_type))
+            self.store.save_source(item.url, self._source_fields(item, digest))
+            return item
+        d = deferToThread(self._parse, item)
+        d.addCallback(self._store, item, digest)
+        return d
+
+    def _parsed(self, digest: str) -> bool:
+        return self.store.db.execute("SELECT 1 FROM reports WHERE document = ?", [digest]).fetchone() is not None
+
+    def _meta(self, item: DocumentItem) -> dict[str, Any]:
+        unit = self.registry.get(item.unit_code)
+        return {"unit": unit.name if unit else None, "year": item.year, "published": item.published,
+                "title": item.title}
+
+    def _parse(self, item: DocumentItem) -> Report:
+        """Runs in a worker thread: parsing only, no database."""
+        name = item.filename or item.url.rsplit("/", 1)[-1]
+        meta = self._meta(item)
+        report = parse_document(item.body, item.url, name=name, content_type=item.content_type, meta=meta)
+        fill_from_page(report, meta)
+        return report
+
+    def _store(self, report: Report, item: DocumentItem, digest: str) -> DocumentItem:
+        unit = self.registry.get(item.unit_code)
+        year = report.year
+        deadline = self.registry.deadline(unit, year) if unit and year else None
+        check_report(report, self.store, level=unit.level if unit else None, deadline=deadline,
+                     unit_code=item.unit_code)
+        name = item.filename or item.url.rsplit("/", 1)[-1]
+        self.store.add_document(item.body, name=name, source=item.url, kind=sniff(item.body, name, item.content_type))
+        self.store.save_reports(digest, [report], unit_code=item.unit_code)
+        self.store.save_source(item.url, self._source_fields(item, digest))
+        if report.error is None and report.year is not None:
+            recheck_next_year(self.store, report, unit_code=item.unit_code, level=unit.level if unit else None)
+        stat = "failed" if report.error else ("inconsistent" if any(
+            r.status == "fail" and r.severity == "error" for r in report.rules) else "ok")
+        self.crawler.stats.inc_value(f"nianbao/reports/{stat}")
+        self.crawler.stats.inc_value("nianbao/documents/stored")
+        return item
+
+    @staticmethod
+    def _source_fields(item: DocumentItem, digest: str) -> dict[str, Any]:
+        return {"unit_code": item.unit_code, "role": item.role, "page_url": item.page_url, "sha256": digest,
+                "etag": item.etag, "last_modified": item.last_modified, "title": item.title, "year": item.year,
+                "published": item.published, "publisher": item.publisher, "filename": item.filename}
+
+
+__all__ = ["StorePipeline", "ATTACHMENT", "PAGE"]

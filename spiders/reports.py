@@ -1,0 +1,226 @@
+"""The registry-driven spider: every unit's 年报 column → list pages → articles → attachments.
+
+    scrapy crawl reports -a registry=registry/example.yaml -a units=410823000000 -a year=2022
+    nianbao crawl --registry registry/example.yaml          # the same, with progress and a summary
+
+One spider for every site; what differs per CMS lives in :mod:`spiders.adapters`. Each list page goes
+through the adapter that recognises it; each article through :func:`spiders.article.parse_article`.
+Every request carries the unit it is for, and every final outcome — a page, a 404, a timeout — is
+reported to the store's ``fetches`` table by the pipeline (as a :class:`crawler.items.FetchItem`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+from urllib.parse import urldefrag
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.items import ATTACHMENT, PAGE, DocumentItem, FetchItem
+from crawler.middlewares import browser_meta
+from crawler.registry import Registry, Unit, load
+
+from .adapters import adapter_for
+from .article import parse_article
+from .titles import belongs_to, is_report_title, report_year
+
+
+
+class ReportSpider(scrapy.Spider):
+    name = "reports"
+
+    def __init__(self, registry: str | Registry | None = None, units: str | list[str] | None = None,
+                 year: str | int | None = None, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.registry_arg = registry
+        self.unit_filter = units.split(",") if isinstance(units, str) else units
+        self.year = int(year) if year else None
+        self.seen_entries: dict[str, set[str]] = {}  # unit → article URLs met on its lists
+        self.list_pages: dict[str, int] = {}  # unit → list pages fetched
+
+    # ------------------------------------------------------------ set-up
+    @property
+    def registry(self) -> Registry:
+        if not hasattr(self, "_registry"):
+            arg = self.registry_arg or self.settings.get("NIANBAO_REGISTRY")
+            if arg is None:
+                raise ValueError("没有名录：用 -a registry=FILE 或设置 NIANBAO_REGISTRY")
+            self._registry = arg if isinstance(arg, Registry) else load(arg)
+        return self._registry
+
+    def units(self) -> list[Unit]:
+        return self.registry.select(self.unit_filter)
+
+    def _meta(self, unit: Unit, **extra: Any) -> dict[str, Any]:
+        meta = {"unit": unit.code, **extra}
+        if unit.render == "browser":
+            meta.update(browser_meta())
+        if unit.robots == "ignore":
+            meta["dont_obey_robotstxt"] = True
+        return meta
+
+    async def start(self) -> Any:  # Scrapy ≥ 2.13
+        for request in self.start_requests():
+            yield request
+
+    def start_requests(self) -> Iterator[scrapy.Request]:
+        for unit in self.units():
+            if unit.robots == "ignore":
+                self.logger.warning("robots.txt ignored for %s (%s) by registry override", unit.name, unit.code)
+            urls = unit.start_urls
+            if not urls:
+                self.logger.warning("unit %s (%s) has no site or column URL", unit.name, unit.code)
+                continue
+            discover = not unit.columns
+            for url in urls:
+                yield scrapy.Request(url, callback=self.parse_home if discover else self.parse_list,
+                                     errback=self.on_error, dont_filter=True,
+                                     meta=self._meta(unit, kind="home" if discover else "list", list_page=0))
+
+    # ------------------------------------------------------------ pages
+    def parse_home(self, response: Response) -> Iterator[Any]:
+        """A unit registered with only a home page: find its 年报 column."""
+        from .discover import find_report_columns
+
+        unit = self.registry.get(response.meta["unit"])
+        yield self._outcome(response, "home")
+        for url in find_report_columns(response)[:3]:
+            yield response.follow(url, callback=self.parse_list, errback=self.on_error,
+                                  meta=self._meta(unit, kind="list", list_page=0))
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        unit = self.registry.get(response.meta["unit"])
+        yield self._outcome(response, "list")
+        adapter = adapter_for(response, unit.cms if unit.cms != "auto" else None)
+        page = adapter.parse_list(response)
+        if page.needs_browser and not response.meta.get("playwright"):
+            self.logger.info("list %s is built by scripts: fetching it with a browser", response.url)
+            yield response.request.replace(dont_filter=True, meta={**response.meta, **browser_meta()})
+            return
+        seen = self.seen_entries.setdefault(unit.code, set())
+        new = [e for e in page.entries if urldefrag(e.url)[0] not in seen]
+        for entry in new:
+            seen.add(urldefrag(entry.url)[0])
+            if not is_report_title(entry.title):
+                continue
+            owner = self._owner(unit, entry.title)
+            if owner is None:
+                self.logger.info("skipping another unit's report in %s's column: %s", unit.name, entry.title)
+                continue
+            year = report_year(entry.title, entry.date)
+            if self.year and year and year != self.year:
+                continue
+            info = {"title": entry.title, "published": entry.date, "publisher": entry.publisher, "year": year}
+            yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.on_error,
+                                 meta=self._meta(owner, kind="article", entry=info,
+                                                 handle_httpstatus_list=[304]))
+        # Stop paginating when a page brings nothing new (a trap answers the same page for every N).
+        count = self.list_pages[unit.code] = self.list_pages.get(unit.code, 0) + 1
+        cap = self.settings.getint("NIANBAO_MAX_LIST_PAGES", 50)
+        if page.entries and not new:
+            self.logger.warning("list page %s repeats earlier entries: not following its pagination", response.url)
+            self.crawler.stats.inc_value("nianbao/pagination_trap")
+        elif count >= cap:
+            self.logger.warning("unit %s: %d list pages, the cap: stopping", unit.name, count)
+            self.crawler.stats.inc_value("nianbao/list_page_cap")
+        else:
+            for req in page.next_requests:
+                yield req.replace(callback=self.parse_list, errback=self.on_error,
+                                  meta={**self._meta(unit, kind="list"), **req.meta})
+        for url in page.columns:
+            if url in self._registered_columns():
+                continue  # another registered unit's own column: that unit crawls it
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error,
+                                 meta=self._meta(unit, kind="list", list_page=0))
+
+    def _registered_columns(self) -> set[str]:
+        if not hasattr(self, "_columns"):
+            self._columns = {c for u in self.registry.units for c in u.columns}
+        return self._columns
+
+    def _owner(self, unit: Unit, title: str) -> Unit | None:
+        """Whose report a title is: the column's unit, another registered unit it names, or nobody."""
+        others = [u.name for u in self.registry.units if u.code != unit.code]
+        verdict = belongs_to(title, unit.name, others)
+        if verdict is None or verdict:
+            return unit
+        named = next((u for u in self.registry.units if u.code != unit.code and u.name in title), None)
+        return named
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        unit = self.registry.get(response.meta["unit"])
+        entry = response.meta.get("entry") or {}
+        if response.status == 304:
+            yield self._outcome(response, "article", outcome="not_modified")
+            yield self._unchanged(response, unit, PAGE)
+            return
+        article = parse_article(response)
+        info = {
+            "title": article.title or entry.get("title"),
+            "published": article.published or entry.get("published"),
+            "publisher": article.publisher or entry.get("publisher"),
+            "year": entry.get("year") or (report_year(article.title, article.published) if article.title else None),
+        }
+        yield self._outcome(response, "article")
+        yield DocumentItem(
+            unit_code=unit.code, url=response.url, role=PAGE, body=response.body, page_url=response.url,
+            content_type=_header(response, "Content-Type"), status=response.status,
+            etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
+            requested_url=_requested(response), **info,
+            meta={"attachments": len(article.attachments), "has_report_table": article.has_report_table,
+                  "encoding": getattr(response, "encoding", None)},
+        )
+        for att in article.attachments:
+            headers = {"Referer": response.url}  # VSB refuses attachments without one; browsers send it
+            yield scrapy.Request(att.url, callback=self.parse_attachment, errback=self.on_error, headers=headers,
+                                 meta=self._meta(unit, kind="attachment", entry={**info, "filename": att.name},
+                                                 page_url=response.url, handle_httpstatus_list=[304]))
+
+    def parse_attachment(self, response: Response) -> Iterator[Any]:
+        unit = self.registry.get(response.meta["unit"])
+        info = dict(response.meta.get("entry") or {})
+        if response.status == 304:
+            yield self._outcome(response, "attachment", outcome="not_modified")
+            yield self._unchanged(response, unit, ATTACHMENT)
+            return
+        yield self._outcome(response, "attachment")
+        yield DocumentItem(
+            unit_code=unit.code, url=response.url, role=ATTACHMENT, body=response.body,
+            page_url=response.meta.get("page_url"), filename=info.pop("filename", None),
+            content_type=_header(response, "Content-Type"), status=response.status,
+            etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
+            requested_url=_requested(response), **info,
+        )
+
+    def _unchanged(self, response: Response, unit: Unit, role: str) -> DocumentItem:
+        return DocumentItem(unit_code=unit.code, url=response.url, role=role, body=b"", status=304,
+                            page_url=response.meta.get("page_url"))
+
+    # ------------------------------------------------------------ outcomes
+    def _outcome(self, response: Response, kind: str, outcome: str = "ok") -> FetchItem:
+        return FetchItem(unit_code=response.meta.get("unit"), url=response.url, kind=kind,
+                            status=response.status, outcome=outcome, error=None,
+                            redirected_from=_requested(response), bytes=len(response.body),
+                            browser=bool(response.meta.get("playwright")))
+
+    def on_error(self, failure: Failure) -> Iterator[FetchItem]:
+        request = failure.request
+        from .errors import describe
+
+        status, outcome, message = describe(failure)
+        self.logger.info("fetch failed: %s %s (%s)", request.url, outcome, message)
+        yield FetchItem(unit_code=request.meta.get("unit"), url=request.url, kind=request.meta.get("kind"),
+                           status=status, outcome=outcome, error=message, redirected_from=None, bytes=0,
+                           browser=bool(request.meta.get("playwright")))
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _requested(response: Response) -> str | None:
+    urls = response.meta.get("redirect_urls")
+    return urls[0] if urls else None
