@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from parsers import parse_document, sniff
+from parsers import sniff
+from parsers.isolate import parse_isolated
 from parsers.model import Report
 from parsers.rules import Context, check
 
@@ -44,7 +45,7 @@ def ingest(store: Store | None, data: bytes, source: str, *, name: str | None = 
     Without a store it only parses and checks. After storing year Y, the same unit's Y+1 report (if
     stored already) is re-checked, since its cross-year rules can now run.
     """
-    report = parse_document(data, source, name=name, content_type=content_type, meta=meta)
+    report = parse_isolated(data, source, name=name, content_type=content_type, meta=meta)
     fill_from_page(report, meta or {})
     check_report(report, store, level=level, deadline=deadline, unit_code=unit_code)
     if store is None:
@@ -94,7 +95,7 @@ def reparse(store: Store) -> dict[str, int]:
         before = store.db.execute("SELECT group_concat(digest) FROM reports WHERE document = ?", [doc["sha256"]]).fetchone()[0]
         code_row = store.db.execute("SELECT unit_code FROM reports WHERE document = ? LIMIT 1", [doc["sha256"]]).fetchone()
         unit_code = code_row[0] if code_row else None
-        report = parse_document(data, doc["source"] or doc["name"] or doc["sha256"], name=doc["name"])
+        report = parse_isolated(data, doc["source"] or doc["name"] or doc["sha256"], name=doc["name"])
         check_report(report, store, unit_code=unit_code)
         store.save_reports(doc["sha256"], [report], unit_code=unit_code)
         after = store.db.execute("SELECT group_concat(digest) FROM reports WHERE document = ?", [doc["sha256"]]).fetchone()[0]

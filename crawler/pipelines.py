@@ -12,7 +12,8 @@ from typing import Any
 
 from twisted.internet.threads import deferToThread
 
-from parsers import parse_document, sniff
+from parsers import sniff
+from parsers.isolate import parse_isolated
 from parsers.model import Report
 
 from .ingest import check_report, fill_from_page, recheck_next_year
@@ -85,10 +86,10 @@ class StorePipeline:
                 "title": item.title}
 
     def _parse(self, item: DocumentItem) -> Report:
-        """Runs in a worker thread: parsing only, no database."""
+        """Runs in a worker thread: parsing only (risky formats in a limited child process), no database."""
         name = item.filename or item.url.rsplit("/", 1)[-1]
         meta = self._meta(item)
-        report = parse_document(item.body, item.url, name=name, content_type=item.content_type, meta=meta)
+        report = parse_isolated(item.body, item.url, name=name, content_type=item.content_type, meta=meta)
         fill_from_page(report, meta)
         return report
 

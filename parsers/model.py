@@ -135,7 +135,33 @@ class Report:
         cell = self.cells.get(key)
         return None if cell is None else cell.value
 
-    def to_json(self) -> dict[str, Any]:
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Report":
+        """The inverse of :meth:`to_json` (a parse done in a child process comes back this way)."""
+        report = cls(source=data["source"], format=data.get("format"), unit=data.get("unit"), year=data.get("year"),
+                     title=data.get("title"), kind=data.get("kind"), text=data.get("text") or "",
+                     missing=list(data.get("missing") or []), notes=list(data.get("notes") or []))
+        if data.get("published"):
+            report.published = date.fromisoformat(data["published"])
+        for key, c in (data.get("cells") or {}).items():
+            value = c.get("value")
+            if isinstance(value, float):
+                value = Decimal(str(value))
+            report.cells[key] = Cell(key, value, c.get("raw", ""), c.get("at") or {}, invalid=bool(c.get("invalid")))
+        for r in data.get("rules") or []:
+            report.rules.append(RuleResult(r["id"], r["scope"], r["status"], r["severity"], r["message"],
+                                           cells=list(r.get("cells") or [])))
+        if data.get("error"):
+            report.error = ParseFailure(data["error"]["code"], data["error"]["message"])
+        return report
+
+    def to_json(self, *, with_text: bool = False) -> dict[str, Any]:
+        out = self._json()
+        if with_text:
+            out["text"] = self.text
+        return out
+
+    def _json(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "unit": self.unit,

@@ -1,0 +1,22 @@
+"""The child side of :mod:`parsers.isolate`: read a request and a document on stdin, print the report."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from . import parse_document
+
+
+def main() -> None:
+    stream = sys.stdin.buffer
+    size = int.from_bytes(stream.read(8), "big")
+    request = json.loads(stream.read(size))
+    data = stream.read()
+    report = parse_document(data, request["source"], name=request.get("name"),
+                            content_type=request.get("content_type"), meta=request.get("meta") or None)
+    sys.stdout.write(json.dumps(report.to_json(with_text=True), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
