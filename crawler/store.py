@@ -118,6 +118,31 @@ CREATE TABLE IF NOT EXISTS sources (
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS units (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    level TEXT NOT NULL,
+    parent TEXT,
+    county_code TEXT,
+    county TEXT,
+    site TEXT,
+    columns TEXT,
+    recipients TEXT,
+    deadline TEXT,
+    active_from INTEGER
+);
+CREATE TABLE IF NOT EXISTS expected_reports (
+    unit_code TEXT NOT NULL REFERENCES units(code),
+    year INTEGER NOT NULL,
+    deadline TEXT NOT NULL,
+    status TEXT NOT NULL,
+    report TEXT REFERENCES reports(id),
+    published TEXT,
+    page_url TEXT,
+    inconsistent INTEGER NOT NULL DEFAULT 0,
+    checked_at TEXT,
+    PRIMARY KEY (unit_code, year)
+);
 CREATE INDEX IF NOT EXISTS fetches_unit ON fetches(unit_code, run);
 CREATE INDEX IF NOT EXISTS sources_unit ON sources(unit_code, year);
 CREATE INDEX IF NOT EXISTS reports_unit_year ON reports(unit, year);
@@ -334,6 +359,19 @@ class Store:
             row = {**(old or {"first_seen": now()}), **{k: v for k, v in fields.items() if v is not None},
                    "url": url, "last_seen": now()}
             self.db["sources"].upsert(row, pk="url")
+
+    def sync_units(self, registry) -> None:
+        """Mirror the registry into the ``units`` table (for joins, facets and alerts)."""
+        rows = []
+        for u in registry.units:
+            county = registry.county_of(u)
+            rows.append({"code": u.code, "name": u.name, "level": u.level, "parent": u.parent,
+                         "county_code": county.code, "county": county.name, "site": u.site or u.home,
+                         "columns": json.dumps(u.columns, ensure_ascii=False),
+                         "recipients": json.dumps(u.recipients, ensure_ascii=False),
+                         "deadline": u.deadline, "active_from": u.active_from})
+        with self.db.conn:
+            self.db["units"].upsert_all(rows, pk="code")
 
     def report_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM reports ORDER BY id")]
