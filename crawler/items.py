@@ -28,7 +28,9 @@ class DocumentItem:
     etag: str | None = None
     last_modified: str | None = None
     requested_url: str | None = None  # before redirects, when different
+    not_modified: bool = False  # answered 304: the body is the stored copy
     meta: dict[str, Any] = field(default_factory=dict)
+    request: Any = field(default=None, repr=False, compare=False)  # for the dupefilter's done-set
 
 
 @dataclass

@@ -44,6 +44,25 @@ class ConditionalGetMiddleware:
             request.headers[b"If-Modified-Since"] = known["last_modified"]
         return None
 
+    def process_response(self, request: Request, response: Response, spider=None):
+        """A 304 becomes the stored document (as Scrapy's HTTP cache does), flagged ``not_modified``:
+        the spider still reads an unchanged article's attachments from it, nothing is downloaded."""
+        if response.status != 304 or request.meta.get("kind") not in DOCUMENT_KINDS:
+            return response
+        if self.store is None:
+            self.store = Store(self.db_path)
+        known = self.store.source(request.url)
+        body = self.store.document_bytes(known["sha256"]) if known and known.get("sha256") else None
+        if body is None:
+            return response
+        request.meta["not_modified"] = True
+        headers = response.headers.copy()
+        headers.setdefault(b"Content-Type", b"text/html" if request.meta.get("kind") == "article" else b"application/octet-stream")
+        from scrapy.responsetypes import responsetypes
+
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+        return cls(url=request.url, status=200, headers=headers, body=body, request=request, flags=["not_modified"])
+
 
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=", re.I)
 

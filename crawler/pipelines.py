@@ -51,27 +51,24 @@ class StorePipeline:
 
     def process_item(self, item: Any, spider=None):
         if isinstance(item, FetchItem):
-            self.store.record_fetch(self.run, dataclasses.asdict(item))
+            self.store.record_fetch(self.run, {k: v for k, v in dataclasses.asdict(item).items() if k != "request"})
             self.crawler.stats.inc_value(f"nianbao/fetch/{item.outcome}")
             return item
         if not isinstance(item, DocumentItem):
             return item
-        if item.status == 304:
-            self.store.save_source(item.url, {"unit_code": item.unit_code})
-            self.crawler.stats.inc_value("nianbao/documents/unchanged")
-            return item
         digest = sha256(item.body)
         known = self.store.source(item.url)
-        if known and known.get("sha256") == digest and self._parsed(digest):
-            # same bytes at the same address: nothing new (a server that ignores conditional GET)
-            self.store.save_source(item.url, self._source_fields(item, digest))
+        if known and known.get("sha256") == digest and (self._parsed(digest) or item.role == PAGE):
+            # a 304, or the same bytes at the same address (a server that ignores conditional GET)
             self.crawler.stats.inc_value("nianbao/documents/unchanged")
+            self._done(item)
             return item
         if item.role == PAGE and item.meta.get("attachments") and not item.meta.get("has_report_table"):
             # “详见附件”: the page is kept, the report is in its attachments
             self.store.add_document(item.body, name=item.url.rsplit("/", 1)[-1], source=item.url,
                                     kind=sniff(item.body, item.url, item.content_type))
             self.store.save_source(item.url, self._source_fields(item, digest))
+            self.crawler.stats.inc_value("nianbao/documents/stored")
             return item
         d = deferToThread(self._parse, item)
         d.addCallback(self._store, item, digest)
@@ -109,7 +106,16 @@ class StorePipeline:
             r.status == "fail" and r.severity == "error" for r in report.rules) else "ok")
         self.crawler.stats.inc_value(f"nianbao/reports/{stat}")
         self.crawler.stats.inc_value("nianbao/documents/stored")
+        self._done(item)
         return item
+
+    def _done(self, item: DocumentItem) -> None:
+        """An attachment whose outcome is stored is never fetched again by a resumed crawl. (Pages are
+        re-asked with conditional GET instead, so their attachments are found again.)"""
+        scheduler = getattr(self.crawler.engine, "scheduler", None)
+        df = getattr(scheduler, "df", None)
+        if item.role == ATTACHMENT and item.request is not None and hasattr(df, "mark_done"):
+            df.mark_done(item.request)
 
     @staticmethod
     def _source_fields(item: DocumentItem, digest: str) -> dict[str, Any]:

@@ -24,7 +24,8 @@ _ENUM = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,2}[)）]?[.
 _T3_HEADING_WORDS = re.compile(r"自然人|商业企业|科研机构|申请人情况|法人或其他组织|法律服务机构")
 
 _TITLE = re.compile(
-    r"(?P<pre>.*?)(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<post>.*?)(?:政府)?信息公开(?:工作)?\s*年\s*度?\s*报\s*告"
+    r"(?:^(?:名称|标题|题目|文章标题)[:：])?(?P<pre>.*?)(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<post>.*?)"
+    r"(?:政府)?信息公开(?:工作)?\s*(?:年\s*度?\s*报\s*告|年\s*报)"
 )
 _UNIT_SUFFIX = re.compile(r"(政府|办公室|办公厅|局|委员会|委|镇|乡|街道|办事处|管委会|管理委员会|集聚区|开发区|中心|院|所|站|队|厅|部|署|会|区|县|市)$")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
@@ -147,7 +148,7 @@ class Extractor:
                 title_line = i
                 r.year = int(m.group("year"))
                 unit = (m.group("pre") or m.group("post") or "").strip("：:()（）《》 ")
-                r.title = label_key(line)
+                r.title = re.sub(r"^(?:名称|标题|题目|文章标题)[:：]", "", label_key(line))
                 if not unit and i > 0 and len(head[i - 1]) <= 30 and _UNIT_SUFFIX.search(label_key(head[i - 1])):
                     # the title broken over two lines: unit, then “2022年政府信息公开工作年度报告”
                     unit = label_key(head[i - 1])

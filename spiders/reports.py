@@ -152,9 +152,8 @@ class ReportSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[Any]:
         unit = self.registry.get(response.meta["unit"])
         entry = response.meta.get("entry") or {}
-        if response.status == 304:
+        if response.status == 304:  # not stored yet (the middleware serves stored copies)
             yield self._outcome(response, "article", outcome="not_modified")
-            yield self._unchanged(response, unit, PAGE)
             return
         article = parse_article(response)
         info = {
@@ -163,9 +162,10 @@ class ReportSpider(scrapy.Spider):
             "publisher": article.publisher or entry.get("publisher"),
             "year": entry.get("year") or (report_year(article.title, article.published) if article.title else None),
         }
-        yield self._outcome(response, "article")
+        yield self._outcome(response, "article", outcome=_outcome_of(response))
         yield DocumentItem(
             unit_code=unit.code, url=response.url, role=PAGE, body=response.body, page_url=response.url,
+            not_modified="not_modified" in response.flags, request=response.request,
             content_type=_header(response, "Content-Type"), status=response.status,
             etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
             requested_url=_requested(response), **info,
@@ -183,20 +183,16 @@ class ReportSpider(scrapy.Spider):
         info = dict(response.meta.get("entry") or {})
         if response.status == 304:
             yield self._outcome(response, "attachment", outcome="not_modified")
-            yield self._unchanged(response, unit, ATTACHMENT)
             return
-        yield self._outcome(response, "attachment")
+        yield self._outcome(response, "attachment", outcome=_outcome_of(response))
         yield DocumentItem(
             unit_code=unit.code, url=response.url, role=ATTACHMENT, body=response.body,
+            not_modified="not_modified" in response.flags, request=response.request,
             page_url=response.meta.get("page_url"), filename=info.pop("filename", None),
             content_type=_header(response, "Content-Type"), status=response.status,
             etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
             requested_url=_requested(response), **info,
         )
-
-    def _unchanged(self, response: Response, unit: Unit, role: str) -> DocumentItem:
-        return DocumentItem(unit_code=unit.code, url=response.url, role=role, body=b"", status=304,
-                            page_url=response.meta.get("page_url"))
 
     # ------------------------------------------------------------ outcomes
     def _outcome(self, response: Response, kind: str, outcome: str = "ok") -> FetchItem:
@@ -214,6 +210,10 @@ class ReportSpider(scrapy.Spider):
         yield FetchItem(unit_code=request.meta.get("unit"), url=request.url, kind=request.meta.get("kind"),
                            status=status, outcome=outcome, error=message, redirected_from=None, bytes=0,
                            browser=bool(request.meta.get("playwright")))
+
+
+def _outcome_of(response: Response) -> str:
+    return "not_modified" if "not_modified" in response.flags else "ok"
 
 
 def _header(response: Response, name: str) -> str | None:

@@ -1,0 +1,679 @@
+"""The local demo government web: real HTTP servers on loopback addresses, one per county portal.
+
+    from demo.sites import build_world
+    from demo.web import DemoWeb
+
+    with DemoWeb(build_world(), slow_seconds=2) as web:
+        web.url("qingyuan", "/zfxxgk/zfxxgknb/")   # http://127.0.1.1:PORT/zfxxgk/zfxxgknb/
+        Path("registry.yaml").write_text(web.registry_yaml())
+        ...crawl...
+        web.expected()          # the reports a correct crawl finds
+        web.forbidden()         # list entries that must not be stored as the column unit's report
+        web.requests            # every request the sites answered
+
+Each site listens on its own loopback address (127.0.1.N; generated benchmark sites on 127.1.x.y), all on
+one port, all served by one aiohttp event loop in a background thread. Every 200 answer carries an ETag
+(content hash) and Last-Modified; ``If-None-Match`` / ``If-Modified-Since`` get 304.
+
+``python -m demo.web --registry demo-registry.yaml`` serves the default world until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import resource
+import secrets
+import socket
+import struct
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Callable
+from urllib.parse import quote, urlsplit
+
+import yaml
+from aiohttp import web
+
+from . import templates as T
+from .sites import (
+    FAILING,
+    HANWEB,
+    JSONAPI,
+    QUERY,
+    REDIRECT,
+    TRS,
+    VSB,
+    XXGK,
+    Attachment,
+    Column,
+    ExpectedReport,
+    ForbiddenItem,
+    Item,
+    Site,
+    World,
+    build_world,
+)
+
+__all__ = ["DemoWeb", "RequestRecord", "ExpectedReport", "ForbiddenItem", "build_world"]
+
+HTML_UTF8 = "text/html; charset=utf-8"
+
+
+@dataclass
+class RequestRecord:
+    """One request a demo site answered."""
+
+    site: str
+    method: str
+    path_qs: str
+    status: int               # 0: the connection was reset / dropped without an answer
+    if_none_match: str | None
+    if_modified_since: str | None
+    referer: str | None
+    cookie: bool              # a Cookie header was sent
+    time: float               # when it arrived (time.time())
+    user_agent: str | None = None
+    duration: float = 0.0     # seconds until the answer was ready (slow sites included)
+
+
+@dataclass
+class _Resp:
+    status: int = 200
+    body: bytes | None = None
+    make: Callable[[], bytes] | None = None   # heavy rendering (LibreOffice): runs in a worker thread
+    content_type: str = HTML_UTF8
+    last_modified: datetime | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _http_date(dt: datetime) -> str:
+    return format_datetime(dt.astimezone(timezone.utc).replace(microsecond=0), usegmt=True)
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+
+
+class _SiteIndex:
+    """A site's addressable resources, rebuilt when the world changes."""
+
+    def __init__(self, version: int):
+        self.version = version
+        self.static: dict[str, Callable[[], _Resp]] = {}
+        self.items: dict[int, tuple[Column, Item]] = {}
+        self.attachments: dict[str, tuple[Item, Attachment]] = {}  # by shape id (filename, wbfileid)
+        self.columns: dict[tuple, Column] = {}
+
+
+class DemoWeb:
+    """The demo web of a :class:`~demo.sites.World`: start, crawl it, compare with :meth:`expected`."""
+
+    def __init__(self, world: World, *, slow_seconds: float = 3.0, port: int = 0, prerender: bool = True):
+        self.world = world
+        self.slow_seconds = slow_seconds
+        self.port = port
+        self.prerender = prerender
+        self.requests: list[RequestRecord] = []
+        self._req_lock = threading.Lock()
+        self._by_ip = {s.ip: s for s in world.sites.values()}
+        self._index: dict[str, _SiteIndex] = {}
+        self._down: dict[str, str] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._listeners: dict[str, web.TCPSite] = {}
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> "DemoWeb":
+        if self._thread is not None:
+            return self
+        if self.prerender:
+            self.world.prerender()
+        _raise_nofile(len(self.world.sites) + 1024)
+        self._thread = threading.Thread(target=self._run, name="demo-web", daemon=True)
+        self._thread.start()
+        self._ready.wait(timeout=120)
+        if self._error is not None:
+            raise RuntimeError(f"demo web failed to start: {self._error}") from self._error
+        if not self._ready.is_set():
+            raise RuntimeError("demo web did not start within 120 s")
+        return self
+
+    def stop(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=30)
+        except Exception:  # noqa: BLE001 - stopping is best effort
+            pass
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=30)
+        self._thread = None
+        self._loop = None
+        self._ready.clear()
+
+    def __enter__(self) -> "DemoWeb":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._setup())
+        except BaseException as exc:  # noqa: BLE001 - reported to start()
+            self._error = exc
+            self._ready.set()
+            loop.close()
+            return
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _setup(self) -> None:
+        app = web.Application(client_max_size=1024 ** 2)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await self._runner.setup()
+        sites = list(self.world.sites.values())
+        for attempt in range(20):
+            port = self.port or _free_port(sites[0].ip)
+            try:
+                for s in sites:
+                    listener = web.TCPSite(self._runner, s.ip, port, reuse_address=True, backlog=512)
+                    await listener.start()
+                    self._listeners[s.key] = listener
+                self.port = port
+                return
+            except OSError:
+                for listener in self._listeners.values():
+                    await listener.stop()
+                self._listeners.clear()
+                if self.port and attempt == 0 and port == self.port:
+                    raise
+        raise RuntimeError("no port free on every demo address")
+
+    async def _shutdown(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self._listeners.clear()
+
+    # ------------------------------------------------------------ addresses and ground truth
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._ready.is_set()
+
+    def url(self, site: str, path: str = "/") -> str:
+        if not self.port:
+            raise RuntimeError("the demo web has no port yet: call start() first")
+        return f"http://{self.world.sites[site].ip}:{self.port}{path}"
+
+    def base(self, site: str) -> str:
+        return self.url(site, "")
+
+    def site_of(self, url: str) -> str | None:
+        """The site key serving ``url`` (by its address)."""
+        host = urlsplit(url).hostname
+        site = self._by_ip.get(host or "")
+        return site.key if site else None
+
+    def expected(self) -> list[ExpectedReport]:
+        with self.world.lock:
+            return self.world.expected(self.url)
+
+    def forbidden(self) -> list[ForbiddenItem]:
+        """List entries a crawl must not store as a report of the column's unit (notices, templates,
+        news, foreign units' reports, a registry unit's report misfiled in another unit's column)."""
+        with self.world.lock:
+            return self.world.forbidden(self.url)
+
+    def missing(self) -> list[tuple[str, int]]:
+        """(unit code, year) for 2019–2023 with no report anywhere."""
+        with self.world.lock:
+            return self.world.missing()
+
+    def unreachable(self) -> list[str]:
+        """Units whose every page fails (the failing site)."""
+        return self.world.unreachable()
+
+    def registry_yaml(self) -> str:
+        """The registry of this world (crawler.registry format) with the real addresses."""
+        units = []
+        with self.world.lock:
+            for u in self.world.units.values():
+                key = u.registry_site or u.site
+                d: dict = {"code": u.code, "name": u.name, "level": u.level}
+                if u.parent:
+                    d["parent"] = u.parent
+                d["site"] = self.url(key, "/")
+                if u.home_only:
+                    d["home"] = self.url(key, "/")
+                else:
+                    d["columns"] = [self.url(key, self.world.column(c).path) for c in u.columns]
+                for attr in ("cms", "deadline", "render", "robots"):
+                    if getattr(u, attr):
+                        d[attr] = getattr(u, attr)
+                d["recipients"] = list(u.recipients)
+                units.append(d)
+        head = (f"# nianbao demo registry: {len(units)} units on {len(self.world.sites)} demo sites "
+                f"(seed {self.world.seed}, scale {self.world.scale}); generated by demo.web\n")
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C dumper: thousands of units in a benchmark
+        return head + yaml.dump({"units": units}, Dumper=dumper, allow_unicode=True, sort_keys=False, width=200)
+
+    # ------------------------------------------------------------ changing the world while running
+    def publish(self, site: str, unit_code: str, year: int, *, kind: str = "html", inconsistent: bool = False,
+                day=None) -> ExpectedReport:
+        """Add a report (a missing year, or a revision) to the unit's column on ``site``; returns its truth."""
+        item = self.world.publish(site, unit_code, year, kind=kind, inconsistent=inconsistent, day=day)
+        for a in item.attachments:
+            a.body()
+        for exp in self.expected():
+            if exp.page_url == self.url(item.site, item.path):
+                return exp
+        raise AssertionError("published item missing from the ground truth")
+
+    def set_down(self, site: str, down: bool = True, *, mode: str = "refused") -> None:
+        """Make a whole site fail: ``refused`` (listener closed), ``503`` or ``reset`` (connections reset)."""
+        if mode not in ("refused", "503", "reset"):
+            raise ValueError("mode must be refused, 503 or reset")
+        was = self._down.get(site)
+        if down:
+            self._down[site] = mode
+        else:
+            self._down.pop(site, None)
+        if self._loop is None or not self.running:
+            return
+        if down and mode == "refused" and was != "refused":
+            asyncio.run_coroutine_threadsafe(self._close_listener(site), self._loop).result(timeout=30)
+        elif was == "refused" and (not down or mode != "refused"):
+            asyncio.run_coroutine_threadsafe(self._open_listener(site), self._loop).result(timeout=30)
+
+    async def _close_listener(self, site: str) -> None:
+        listener = self._listeners.pop(site, None)
+        if listener is not None:
+            await listener.stop()
+
+    async def _open_listener(self, site: str) -> None:
+        if site in self._listeners or self._runner is None:
+            return
+        listener = web.TCPSite(self._runner, self.world.sites[site].ip, self.port, reuse_address=True, backlog=512)
+        await listener.start()
+        self._listeners[site] = listener
+
+    def requests_for(self, site: str) -> list[RequestRecord]:
+        with self._req_lock:
+            return [r for r in self.requests if r.site == site]
+
+    def clear_requests(self) -> None:
+        with self._req_lock:
+            self.requests.clear()
+
+    # ------------------------------------------------------------ serving
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.time()
+        sock = request.transport.get_extra_info("sockname") if request.transport else None
+        site = self._by_ip.get(sock[0]) if sock else None
+        status = 0
+        try:
+            if site is None:
+                status = 421
+                return web.Response(status=421, text="misdirected request")
+            resp = await self._answer(site, request)
+            if resp is None:  # connection dropped
+                return web.Response(status=500)
+            status = resp.status
+            return resp
+        finally:
+            if site is not None:
+                h = request.headers
+                rec = RequestRecord(site=site.key, method=request.method, path_qs=request.raw_path, status=status,
+                                    if_none_match=h.get("If-None-Match"), if_modified_since=h.get("If-Modified-Since"),
+                                    referer=h.get("Referer"), cookie="Cookie" in h, time=started,
+                                    user_agent=h.get("User-Agent"), duration=time.time() - started)
+                with self._req_lock:
+                    self.requests.append(rec)
+
+    def _drop(self, request: web.Request) -> None:
+        transport = request.transport
+        if transport is None:
+            return
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+        transport.abort()
+
+    async def _answer(self, site: Site, request: web.Request) -> web.StreamResponse | None:
+        down = self._down.get(site.key)
+        if down in ("refused", "reset"):
+            self._drop(request)
+            return None
+        if site.slow:
+            await asyncio.sleep(self.slow_seconds)
+        if down == "503" or site.failing:
+            return self._plain(503, T.unavailable(), {"Retry-After": "3600"})
+        if site.redirect_to:
+            target = self.base(site.redirect_to) + request.raw_path
+            return web.Response(status=301, headers={"Location": target, "Content-Type": HTML_UTF8},
+                                text=f'<html><body>301 Moved Permanently: <a href="{target}">{target}</a></body></html>')
+        path = request.path
+        if path == "/robots.txt":
+            return await self._send(request, _Resp(body=T.robots(site).encode(), content_type="text/plain",
+                                                   last_modified=site.modified))
+        if site.challenge:
+            blocked = self._challenge(site, request)
+            if blocked is not None:
+                return blocked
+        resp = await self._route(site, request)
+        if resp is None:
+            resp = _Resp(status=404, body=T.not_found().encode(), content_type=HTML_UTF8)
+        return await self._send(request, resp)
+
+    def _plain(self, status: int, text: str, headers: dict | None = None) -> web.Response:
+        return web.Response(status=status, body=text.encode(), headers={"Content-Type": HTML_UTF8, **(headers or {})})
+
+    def _challenge(self, site: Site, request: web.Request) -> web.Response | None:
+        uid = request.cookies.get("__jsluid_h")
+        clearance = request.cookies.get("__jsl_clearance", "")
+        if uid and clearance.rsplit("|", 1)[-1] == T.clearance(site, uid):
+            return None
+        headers = {"Content-Type": HTML_UTF8, "Cache-Control": "no-cache, no-store"}
+        resp = web.Response(status=412, headers=headers)
+        if not uid:
+            uid = secrets.token_hex(16)
+            resp.set_cookie("__jsluid_h", uid, max_age=31536000, path="/", httponly=True)
+        resp.body = T.challenge(site, uid).encode()
+        return resp
+
+    async def _send(self, request: web.Request, r: _Resp) -> web.Response:
+        body = r.body
+        if body is None and r.make is not None:
+            body = await asyncio.get_running_loop().run_in_executor(None, r.make)
+        body = body or b""
+        headers = {"Content-Type": r.content_type, "Server": "nginx", **r.headers}
+        if r.status != 200:
+            return web.Response(status=r.status, body=body, headers=headers)
+        etag = _etag(body)
+        headers["ETag"] = etag
+        if r.last_modified is not None:
+            headers["Last-Modified"] = _http_date(r.last_modified)
+        if request.method in ("GET", "HEAD") and _not_modified(request, etag, r.last_modified):
+            return web.Response(status=304, headers={k: v for k, v in headers.items()
+                                                     if k in ("ETag", "Last-Modified", "Server")})
+        return web.Response(status=200, body=body, headers=headers)
+
+    # ------------------------------------------------------------ routing
+    def _site_index(self, site: Site) -> _SiteIndex:
+        with self.world.lock:
+            idx = self._index.get(site.key)
+            if idx is None or idx.version != self.world.version:
+                idx = self._build_index(site)
+                self._index[site.key] = idx
+            return idx
+
+    async def _route(self, site: Site, request: web.Request) -> _Resp | None:
+        idx = self._site_index(site)
+        path = request.path
+        q = request.query
+        if site.shape == HANWEB and path in ("/module/web/jpage/dataproxy.jsp", "/module/jpage/dataproxy.jsp"):
+            params = dict(q)
+            if request.method == "POST":
+                params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+            return self._hanweb_proxy(site, idx, params)
+        if site.shape == HANWEB and path == "/module/download/downfile.jsp":
+            return self._download(idx, q.get("filename", ""), octet=True)
+        if site.shape == VSB and path == "/system/_content/download.jsp":
+            ref = request.headers.get("Referer")
+            if not ref or urlsplit(ref).netloc != request.host:
+                return _Resp(status=403, body=T.forbidden_download().encode())
+            return self._download(idx, q.get("wbfileid", ""), octet=True)
+        if site.shape == JSONAPI and path == "/api/xxgk/list":
+            col = idx.columns.get(("json", q.get("columnId", "")))
+            page = _int(q.get("page") or q.get("pageNo") or q.get("pageNum"), 1)
+            size = min(100, max(1, _int(q.get("size") or q.get("pageSize") or q.get("rows"), 10)))
+            return _Resp(body=T.json_api(col, page, size).encode(), content_type="application/json;charset=UTF-8",
+                         last_modified=site.modified)
+        if site.shape == QUERY and path == "/iList.jsp":
+            col = idx.columns.get(("query", q.get("node_id", ""), q.get("cat_id", "")))
+            if col is None:
+                return None
+            page = max(1, _int(q.get("cur_page"), 1))
+            return _Resp(body=T.query_list(site, col, page).encode(), content_type="text/html;charset=UTF-8",
+                         last_modified=site.modified)
+        if site.shape == QUERY and path == "/iContent.jsp":
+            found = idx.items.get(_int(q.get("info_id"), -1))
+            if found is None:
+                return None
+            col, item = found
+            return _Resp(body=T.query_article(site, col, item).encode(), content_type="text/html;charset=UTF-8",
+                         last_modified=item.published)
+        make = idx.static.get(path)
+        if make is not None:
+            return make()
+        if not path.endswith("/") and path + "/" in idx.static:
+            return _Resp(status=301, body=b"", headers={"Location": path + "/"})
+        return None
+
+    def _download(self, idx: _SiteIndex, key: str, *, octet: bool) -> _Resp | None:
+        found = idx.attachments.get(key)
+        if found is None:
+            return None
+        item, att = found
+        return self._attachment(item, att, octet=octet)
+
+    def _attachment(self, item: Item, att: Attachment, *, octet: bool = False) -> _Resp:
+        ctype = "application/octet-stream" if octet or att.kind == "wps" else att.content_type
+        headers = {}
+        if octet:
+            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(att.filename)}"
+        body = att.body() if att.rendered else None
+        return _Resp(body=body, make=None if body is not None else att.body, content_type=ctype,
+                     last_modified=item.published, headers=headers)
+
+    def _hanweb_proxy(self, site: Site, idx: _SiteIndex, params: dict) -> _Resp:
+        col = idx.columns.get(("hanweb", params.get("columnid", "")))
+        start = max(1, _int(params.get("startrecord"), 1))
+        perpage = _int(params.get("perpage"), 15)
+        end = _int(params.get("endrecord"), start + 3 * perpage - 1)
+        if col is None:
+            body = '<?xml version="1.0" encoding="UTF-8"?>\n<datastore>\n<recordset>\n</recordset>\n' \
+                   "<totalrecord>0</totalrecord>\n<totalpage>0</totalpage>\n</datastore>\n"
+        else:
+            body = T.hanweb_datastore(site, col, start, end)
+        return _Resp(body=body.encode(), content_type="text/xml;charset=UTF-8", last_modified=site.modified)
+
+    def _build_index(self, site: Site) -> _SiteIndex:
+        idx = _SiteIndex(self.world.version)
+        base = self.base(site.key) if self.port else ""
+        st = idx.static
+        mod = site.modified
+
+        def page(make_text: Callable[[], str], *, gbk: bool = False, lm: datetime | None = None,
+                 ctype: str = "text/html") -> Callable[[], _Resp]:
+            def answer() -> _Resp:
+                text = make_text()
+                body = text.encode("gbk", errors="xmlcharrefreplace") if gbk else text.encode("utf-8")
+                return _Resp(body=body, content_type=ctype, last_modified=lm or mod)
+            return answer
+
+        for col in site.columns.values():
+            for item in col.items:
+                idx.items[item.id] = (col, item)
+                for a in item.attachments:
+                    idx.attachments[a.id] = (item, a)
+                    if "?" not in a.path:
+                        st[a.path] = (lambda it=item, at=a: self._attachment(it, at))
+
+        if site.shape == TRS:
+            st["/"] = st["/index.html"] = page(lambda: T.trs_home(site))
+            if site.columns:
+                xxgk = T.trs_xxgk_dir(site)
+                st[xxgk] = st[xxgk + "index.html"] = page(lambda: T.trs_xxgk(site))
+            for col in site.columns.values():
+                for i in range(len(col.pages())):
+                    name = "index.html" if i == 0 else f"index_{i}.html"
+                    st[col.path + name] = page(lambda c=col, i=i: T.trs_column(site, c, i))
+                st[col.path] = st[col.path + "index.html"]
+                for g in {c.group for c in site.columns.values() if c.parent == col.key and c.group}:
+                    st[f"{col.path}{g}/"] = st[f"{col.path}{g}/index.html"] = \
+                        page(lambda c=col, g=g: T.trs_group(site, c, g))
+                for item in col.items:
+                    st[item.path] = page(lambda c=col, it=item: T.trs_article(site, c, it), lm=item.published)
+        elif site.shape == XXGK:
+            st["/"] = st["/index.html"] = page(lambda: T.xxgk_home(site, base), gbk=True)
+            st["/zfxxgknb/"] = st["/zfxxgknb/index.html"] = page(lambda: T.xxgk_units(site, base), gbk=True)
+            for col in site.columns.values():
+                d = col.path.removesuffix("index.html")
+                for i in range(len(col.pages())):
+                    name = "index.html" if i == 0 else f"index_{i}.html"
+                    st[d + name] = page(lambda c=col, i=i: T.xxgk_column(site, c, i, base), gbk=True)
+                st[d] = st[d + "index.html"]
+                for item in col.items:
+                    st[item.path] = page(lambda c=col, it=item: T.xxgk_article(site, c, it, base), gbk=True,
+                                         lm=item.published)
+        elif site.shape == HANWEB:
+            ct = "text/html;charset=UTF-8"
+            st["/"] = st["/index.html"] = page(lambda: T.hanweb_home(site), ctype=ct)
+            st["/col/col1229100/index.html"] = page(lambda: T.hanweb_xxgk(site), ctype=ct)
+            st["/col/col1229100/"] = st["/col/col1229100/index.html"]
+            js = "application/javascript"
+            st["/module/jslib/jquery/jquery.js"] = page(lambda: T.HANWEB_JQUERY, ctype=js)
+            st["/module/web/jpage/jpage.js"] = page(lambda: T.HANWEB_JPAGE, ctype=js)
+            for col in site.columns.values():
+                idx.columns[("hanweb", col.params["columnid"])] = col
+                st[col.path] = page(lambda c=col: T.hanweb_column(site, c), ctype=ct)
+                st[col.path.removesuffix("index.html")] = st[col.path]
+                for item in col.items:
+                    st[item.path] = page(lambda c=col, it=item: T.hanweb_article(site, c, it), lm=item.published,
+                                         ctype=ct)
+        elif site.shape == VSB:
+            st["/"] = st["/index.htm"] = page(lambda: T.vsb_home(site))
+            st["/xxgk.htm"] = page(lambda: T.vsb_xxgk(site))
+            for col in site.columns.values():
+                n = len(col.pages())
+                for p in range(1, n + 1):
+                    st[T.vsb_page_path(col, p, n)] = page(lambda c=col, p=p: T.vsb_column(site, c, p))
+                for item in col.items:
+                    st[item.path] = page(lambda c=col, it=item: T.vsb_article(site, c, it), lm=item.published)
+        elif site.shape == JSONAPI:
+            st["/"] = st["/index.html"] = page(lambda: T.json_home(site), ctype=HTML_UTF8)
+            st["/xxgk/"] = st["/xxgk/index.html"] = page(lambda: T.json_xxgk(site), ctype=HTML_UTF8)
+            for col in site.columns.values():
+                if col.js_only:
+                    st[col.path] = page(lambda c=col: T.json_jsonly_column(site, c), ctype=HTML_UTF8)
+                else:
+                    idx.columns[("json", col.params["columnId"])] = col
+                    st[col.path] = page(lambda c=col: T.json_column(site, c), ctype=HTML_UTF8)
+                for item in col.items:
+                    st[item.path] = page(lambda c=col, it=item: T.json_article(site, c, it), lm=item.published,
+                                         ctype=HTML_UTF8)
+        elif site.shape == QUERY:
+            st["/"] = st["/index.html"] = st["/index.jsp"] = page(lambda: T.query_home(site), ctype="text/html;charset=UTF-8")
+            for col in site.columns.values():
+                idx.columns[("query", col.params["node_id"], col.params["cat_id"])] = col
+        elif site.shape in (REDIRECT, FAILING):
+            pass
+        return idx
+
+
+# ---------------------------------------------------------------- helpers
+
+def _int(value, default: int) -> int:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+def _not_modified(request: web.Request, etag: str, last_modified: datetime | None) -> bool:
+    inm = request.headers.get("If-None-Match")
+    if inm is not None:
+        tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
+        return "*" in tags or etag in tags
+    ims = request.headers.get("If-Modified-Since")
+    if ims and last_modified is not None:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=timezone.utc)
+        return last_modified.replace(microsecond=0) <= since
+    return False
+
+
+def _free_port(ip: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]
+
+
+def _raise_nofile(needed: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            pass
+
+
+# ---------------------------------------------------------------- python -m demo.web
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m demo.web", description="Serve the nianbao demo government web.")
+    ap.add_argument("--registry", metavar="PATH", help="write the registry YAML of the served world here")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--scale", type=int, default=0, help="add N tiny generated sites (benchmark)")
+    ap.add_argument("--slow-seconds", type=float, default=3.0, help="delay of the slow site")
+    ap.add_argument("--port", type=int, default=0, help="port for every site (default: a free one)")
+    ap.add_argument("--no-prerender", action="store_true", help="render PDFs/DOCs on first request instead")
+    args = ap.parse_args(argv)
+    world = build_world(seed=args.seed, scale=args.scale)
+    print(f"rendering documents and starting {len(world.sites)} sites …", flush=True)
+    webapp = DemoWeb(world, slow_seconds=args.slow_seconds, port=args.port, prerender=not args.no_prerender)
+    webapp.start()
+    for s in world.sites.values():
+        if s.scale:
+            continue
+        flags = [f for f, on in (("slow", s.slow), ("412-challenge", s.challenge), ("failing", s.failing),
+                                 ("robots-disallow", s.robots_disallow)) if on]
+        if s.redirect_to:
+            flags.append(f"301→{s.redirect_to}")
+        print(f"  {s.key:13} {s.shape:8} {webapp.url(s.key, '/'):28} {s.name} {' '.join(flags)}")
+    if args.scale:
+        print(f"  … and {args.scale} generated sites on 127.1.x.y:{webapp.port}")
+    if args.registry:
+        with open(args.registry, "w", encoding="utf-8") as f:
+            f.write(webapp.registry_yaml())
+        print(f"registry written to {args.registry}")
+    exp = webapp.expected()
+    print(f"{len(exp)} reports to find, {len(webapp.forbidden())} list entries to drop; Ctrl-C to stop", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        webapp.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
