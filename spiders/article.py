@@ -1,0 +1,293 @@
+"""Article pages: metadata, attachments and what the body holds.
+
+Metadata comes, in this order, from the ``<meta name="ArticleTitle|PubDate|ContentSource">`` every
+government site must carry (《政府网站发展指引》), the labelled block of xxgk pages
+(``<p><strong>索引号</strong>：…</p>``, 发布机构, 发布日期 “2020年08月02日”, or a table of the same), the
+VSB line “来源: 作者: 时间:2023-01-31”, and generic “发布日期：/发布时间：” text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from parsel import Selector
+from scrapy.http import Response
+
+from .adapters.base import base_url, in_chrome, selector, urljoin
+from .text import (
+    clean,
+    decoded,
+    is_file_url,
+    is_followable,
+    is_image_url,
+    iso_date,
+    squeeze,
+    url_extension,
+)
+
+
+@dataclass
+class Attachment:
+    """A file linked from an article."""
+
+    url: str
+    name: str  # the shown name (Hanweb showname, link text, or the file name)
+    needs_referer: bool = False  # VSB download.jsp refuses requests without the article as Referer
+
+
+@dataclass
+class Article:
+    """What an article page says about itself."""
+
+    url: str
+    title: str | None = None
+    published: str | None = None  # ISO date
+    publisher: str | None = None  # 发布机构 / 来源
+    index_no: str | None = None  # 索引号
+    attachments: list[Attachment] = field(default_factory=list)
+    body_html: str | None = None  # the article content area, when one was found
+    has_report_table: bool = False  # the body holds the report's tables (表三 …)
+    says_see_attachment: bool = False  # “详见附件”: the report is in the attachments
+
+
+# Content areas by CMS: TRS, Hanweb, VSB, then common names.
+CONTENT_SELECTORS = (
+    "//meta[@name='ContentStart']/parent::*",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' trs_editor_view ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",
+    "//*[@id='UCAP-CONTENT']",
+    "//*[@id='vsb_content' or starts-with(@id, 'vsb_content_')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' v_news_content ')]",
+    "//*[@id='zoom' or @id='Zoom']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' bt_content ')]",
+    "//*[@id='content' or @id='Content' or @id='article' or @id='articleContent' or @id='news_content']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' article_content ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' news_content ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' pages_content ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' detail-content ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' content ')]",
+    "//article",
+)
+
+# Labels of the metadata block. A label's value runs to the next label (or the end of the element).
+LABELS = (
+    "索引号", "发布机构", "发文机关", "发布单位", "公开主体", "信息来源", "来源", "作者", "名称", "标题", "文号",
+    "发文字号", "主题分类", "主题词", "体裁分类", "组配分类", "服务对象", "成文日期", "发布日期", "发布时间",
+    "公开日期", "生效日期", "废止日期", "有效性", "时效", "时间", "日期", "点击数", "浏览次数", "访问量",
+    "阅读次数", "字体", "字号", "打印", "关闭", "责任编辑", "编辑", "审核", "公开方式", "公开范围",
+)
+_LABEL_ALT = "|".join(r"\s*".join(map(re.escape, lab)) for lab in sorted(LABELS, key=len, reverse=True))
+# a label starts the text or follows a space/punctuation (so 单位名称 is not 名称), and has a colon
+_LABEL = re.compile(rf"(?:^|(?<=[\s|｜【\[（(，,;；]))({_LABEL_ALT})\s*[:：]")
+_TABLE_LABEL = re.compile(rf"^(?:{_LABEL_ALT})[:：]?$")
+
+_SEE_ATTACHMENT = re.compile(r"(?<!意)(?:详|请|参)?见(?:下方|以下|文末|文后)?附件|附件(?:详见|见下)")
+_REPORT_TABLE_TEXT = re.compile(r"本年新收|予以公开|申请人情况|收到和处理政府信息公开申请")
+_ICON = re.compile(r"icon|ico_|/ico/|fileicon|/images/file|/module/jslib/|/system/resource/|filetype|/ext/", re.I)
+_ATTACH_BLOCK = re.compile(r"(?:^|[\s_-])(?:fj|fujian|xgfj|attach\w*|appendix|files?|download|xiazai)(?:$|[\s_-]|\d)", re.I)
+_NAME_PREFIX = re.compile(r"^(?:附件\s*\d*\s*[:：.、]?|相关附件[:：]?|下载[:：]?|点击下载[:：]?)\s*")
+
+
+def _label_key(label: str) -> str:
+    return re.sub(r"\s+", "", label)
+
+
+def labelled_values(sel: Selector) -> dict[str, str]:
+    """Label → value pairs of a page's metadata, from “标签：值” texts and label/value table cells.
+
+    For each label the shortest element stating it wins, so a container holding the whole block
+    does not blur one value into the next.
+    """
+    best: dict[str, tuple[int, str]] = {}
+
+    def offer(label: str, value: str, size: int) -> None:
+        key = _label_key(label)
+        value = clean(value)
+        if value and (key not in best or size < best[key][0]):
+            best[key] = (size, value)
+
+    # one XPath pass keeps only short elements with a colon: walking every element is too slow
+    candidates = sel.xpath(
+        "//body//*[not(self::script or self::style or self::select)]"
+        "[contains(., '：') or contains(., ':')][string-length(normalize-space(.)) <= 400]"
+    )
+    for el in candidates:
+        text = clean(" ".join(el.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()))
+        if not text or len(text) > 400 or not _LABEL.search(text):
+            continue
+        marks = list(_LABEL.finditer(text))
+        for i, m in enumerate(marks):
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+            offer(m.group(1), text[m.end(): end], len(text))
+    for tr in sel.xpath("//tr"):
+        cells = [clean(" ".join(c.xpath(".//text()").getall())) for c in tr.xpath("./th|./td")]
+        for i, cell in enumerate(cells[:-1]):
+            if _TABLE_LABEL.match(squeeze(cell)) and not _TABLE_LABEL.match(squeeze(cells[i + 1])):
+                offer(squeeze(cell).rstrip(":："), cells[i + 1], len(cell) + len(cells[i + 1]))
+    return {k: v for k, (_, v) in best.items()}
+
+
+def _meta(sel: Selector, *names: str) -> str | None:
+    for name in names:
+        value = clean(sel.xpath(f"//meta[translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+                                f"='{name.lower()}']/@content").get())
+        if value:
+            return value
+    return None
+
+
+def _first_token(value: str | None) -> str | None:
+    """A block value without what trails it on the same line (“邯郸市教育局 【打印】” → 邯郸市教育局)."""
+    if not value:
+        return None
+    token = re.split(r"\s|【|\[|\||｜", value.strip(), maxsplit=1)[0]
+    return token or None
+
+
+def content_area(sel: Selector) -> Selector | None:
+    """The article's content element (TRS_Editor, #zoom, #vsb_content …), or None."""
+    for xpath in CONTENT_SELECTORS:
+        for found in sel.xpath(xpath):
+            if clean(" ".join(found.xpath(".//text()").getall())) or found.xpath(".//img|.//table|.//a"):
+                return found
+    return None
+
+
+def _title(sel: Selector, fields: dict[str, str]) -> str | None:
+    title = _meta(sel, "ArticleTitle") or fields.get("名称") or fields.get("标题")
+    if title:
+        return title
+    for xpath in ("(//form[@name='_newscontent_fromname']//h1)[1]", "(//h1)[1]", "(//*[contains(@class,'title')])[1]"):
+        text = clean(" ".join(sel.xpath(xpath + "//text()").getall()))
+        if len(text) >= 4:
+            return text
+    page_title = clean(sel.xpath("//title/text()").get())
+    return re.split(r"\s*[_|｜]\s*|\s+-\s+", page_title)[0] or None if page_title else None
+
+
+def _name_from_url(url: str) -> str:
+    return unquote(PurePosixPath(urlsplit(url).path).name)
+
+
+def _attachment(url: str, text: str) -> Attachment:
+    query = dict(parse_qsl(urlsplit(url).query))
+    text = _NAME_PREFIX.sub("", clean(text).strip("【】[] "))
+    if "downfile.jsp" in url:  # Hanweb: the shown name is in the URL
+        name = query.get("showname") or text or query.get("filename") or _name_from_url(url)
+        return Attachment(url, clean(name))
+    if "DownloadAttachUrl" in url or "/system/_content/download.jsp" in url:  # VSB
+        return Attachment(url, text or query.get("wbfileid") or _name_from_url(url), needs_referer=True)
+    return Attachment(url, text or _name_from_url(url))
+
+
+def _attachment_block(el: Any) -> bool:
+    """Whether a link sits in a block that presents attachments (class fj/attach/file…, or 附件 text)."""
+    for anc in [el, *list(el.iterancestors())[:3]]:
+        tokens = f"{anc.get('class') or ''} {anc.get('id') or ''}"
+        if _ATTACH_BLOCK.search(tokens):
+            return True
+        text = "".join(anc.itertext())
+        if len(text) < 300 and "附件" in text:
+            return True
+    return False
+
+
+def attachments(sel: Selector, base: str, area: Selector | None) -> list[Attachment]:
+    """Files the article links: inside its content area (or the area's parent block), or in a block
+    presenting attachments (TRS ``.fj``, VSB “附件【…】”); anywhere outside header, footer and
+    navigation when no content area is found. Images count inside the content area only; files an
+    inline script writes (TRS ``var fileappendix='<a href="./P0…pdf">'``) count too. A related-files
+    sidebar linking other reports' PDFs is therefore left out."""
+    found: dict[str, Attachment] = {}
+
+    def add(att: Attachment) -> None:
+        kept = found.get(att.url)
+        if kept is None:
+            found[att.url] = att
+        elif kept.name == _name_from_url(att.url) and att.name != kept.name:
+            kept.name = att.name  # an icon link came first; the text link names the file
+
+    area_root = area.root if area is not None else None
+    area_parent = area_root.getparent() if area_root is not None else None
+    for a in sel.xpath("//a[@href]"):
+        href = a.attrib["href"]
+        if not is_followable(href):
+            continue
+        url = urljoin(base, href)
+        if not is_file_url(url) or in_chrome(a.root):
+            continue
+        ancestors = set(a.root.iterancestors())
+        inside = area_root is not None and (a.root is area_root or area_root in ancestors)
+        if is_image_url(url) and not inside:
+            continue
+        beside = area_parent is not None and area_parent in ancestors
+        if area_root is not None and not (inside or beside or _attachment_block(a.root)):
+            continue
+        add(_attachment(url, " ".join(a.xpath(".//text()").getall()) or a.attrib.get("title", "")))
+    if area is not None:
+        for img in area.xpath(".//img[@src]"):
+            src = img.attrib["src"]
+            if not is_followable(src) or _ICON.search(src) or in_chrome(img.root):
+                continue
+            try:  # file-type icons and spacers are small
+                if 0 < int(img.attrib.get("width", "999").rstrip("px")) < 50:
+                    continue
+            except ValueError:
+                pass
+            url = urljoin(base, src)
+            add(Attachment(url, clean(img.attrib.get("alt") or img.attrib.get("title")) or _name_from_url(url)))
+    script = "\n".join(sel.xpath("//script[not(@src)]/text()").getall())
+    for m in re.finditer(r"""href\s*=\s*\\?["']([^"'\\<>\s]+)\\?["'][^>]*>([^<]*)<""", script):
+        url = urljoin(base, m.group(1))
+        if url_extension(url) and not is_image_url(url):
+            add(_attachment(url, m.group(2)))
+    return list(found.values())
+
+
+def has_report_table(sel: Selector) -> bool:
+    """Whether the page holds the report's tables: a leaf table (layout tables hold others) whose text
+    has 表三's labels — 本年新收…申请, 予以公开, 申请人情况 / 自然人."""
+    for table in sel.xpath("//body//table[not(.//table)]"):
+        text = squeeze(" ".join(table.xpath(".//text()").getall()))
+        if _REPORT_TABLE_TEXT.search(text):
+            return True
+    return False
+
+
+def parse_article(response: Response) -> Article:
+    """Everything the spider needs from an article page; fields it cannot find are None/empty."""
+    response = decoded(response)
+    sel = selector(response)
+    if sel is None:
+        return Article(url=response.url)
+    fields = labelled_values(sel)
+    base = base_url(response, sel)
+    area = content_area(sel)
+    scope = area if area is not None else sel.xpath("//body")
+    scope_text = squeeze(" ".join(scope.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()))
+    published = None
+    for candidate in (_meta(sel, "PubDate", "firstpublishedtime", "publishdate", "article:published_time"),
+                      fields.get("发布日期"), fields.get("发布时间"), fields.get("公开日期"), fields.get("时间"),
+                      fields.get("日期"), fields.get("成文日期")):
+        published = iso_date(candidate)
+        if published:
+            break
+    publisher = _meta(sel, "ContentSource") or next(
+        (_first_token(fields[k]) for k in ("发布机构", "发文机关", "发布单位", "公开主体", "信息来源", "来源") if fields.get(k)), None)
+    return Article(
+        url=response.url,
+        title=_title(sel, fields),
+        published=published,
+        publisher=publisher,
+        index_no=_first_token(fields.get("索引号")),
+        attachments=attachments(sel, base, area),
+        body_html=area.get() if area is not None else None,
+        has_report_table=has_report_table(sel),
+        says_see_attachment=bool(_SEE_ATTACHMENT.search(scope_text)),
+    )
