@@ -104,8 +104,10 @@ def reparse(db_path: str) -> None:
 @click.option("--job", "jobdir", type=click.Path(file_okay=False), default=None,
               help="Scrapy JOBDIR: a crawl killed midway resumes from here.")
 @click.option("--quiet", is_flag=True, help="No progress display.")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=10. Repeatable.")
 def crawl(registry_path: str, db_path: str, units: tuple[str, ...], year: int | None, jobdir: str | None,
-          quiet: bool) -> None:
+          quiet: bool, overrides: tuple[str, ...]) -> None:
     """Crawl the registry's government sites for annual reports, parse and check them.
 
     Shows progress (units, pages, documents, errors) and a closing summary; every fetch outcome is
@@ -115,8 +117,14 @@ def crawl(registry_path: str, db_path: str, units: tuple[str, ...], year: int | 
     """
     from .crawl import run_crawl, summary_lines
 
+    settings = {}
+    for item in overrides:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--set")
+        settings[name.strip()] = value
     result = run_crawl(db_path, registry_path, units=list(units) or None, year=year, jobdir=jobdir,
-                       progress=not quiet)
+                       progress=not quiet, overrides=settings)
     for line in summary_lines(result, db_path):
         click.echo(line)
     sys.exit(0 if result.status == "finished" else 3)

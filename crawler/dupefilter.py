@@ -15,14 +15,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from scrapy.dupefilters import RFPDupeFilter
+from scrapy.dupefilters import BaseDupeFilter
 from scrapy.http import Request
+from scrapy.utils.job import job_dir
+from scrapy.utils.request import RequestFingerprinter
 
 
-class ResumableDupeFilter(RFPDupeFilter):
-    def __init__(self, path: str | None = None, debug: bool = False, *, fingerprinter=None) -> None:
-        super().__init__(None, debug, fingerprinter=fingerprinter)  # no requests.seen file
-        self.done: set[str] = set()
+class ResumableDupeFilter(BaseDupeFilter):
+    def __init__(self, path: str | None = None, *, fingerprinter=None) -> None:
+        self.fingerprinter = fingerprinter or RequestFingerprinter()
+        self.seen: set[str] = set()  # this run
+        self.done: set[str] = set()  # every run of this job
         self.done_file = None
         if path:
             done_path = Path(path) / "requests.done"
@@ -30,11 +33,18 @@ class ResumableDupeFilter(RFPDupeFilter):
                 self.done = set(done_path.read_text(encoding="ascii").split())
             self.done_file = open(done_path, "a", encoding="ascii")  # noqa: SIM115 (closed in close())
 
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(job_dir(crawler.settings), fingerprinter=crawler.request_fingerprinter)
+
+    def request_fingerprint(self, request: Request) -> str:
+        return self.fingerprinter.fingerprint(request).hex()
+
     def request_seen(self, request: Request) -> bool:
         fp = self.request_fingerprint(request)
-        if fp in self.fingerprints or fp in self.done:
+        if fp in self.seen or fp in self.done:
             return True
-        self.fingerprints.add(fp)
+        self.seen.add(fp)
         return False
 
     def mark_done(self, request: Request) -> None:

@@ -96,7 +96,8 @@ class ChallengeMiddleware:
     def process_request(self, request: Request, spider=None):
         if request.meta.get("playwright") or urlparse_cached(request).hostname not in self.browser_hosts:
             return None
-        return request.replace(meta={**request.meta, **browser_meta()})
+        # the replacement goes back through the scheduler: it must not be dropped as a duplicate
+        return request.replace(dont_filter=True, meta={**request.meta, **browser_meta()})
 
     def process_response(self, request: Request, response: Response, spider=None):
         if response.status not in _CHALLENGE_STATUS:

@@ -75,3 +75,28 @@ def find_unit_columns(response: Response, unit_names: list[str]) -> dict[str, st
             if score >= 2 and (name not in best or score > best[name][0]):
                 best[name] = (score, url)
     return {name: best[name][1] for name in unit_names if name in best}
+
+
+_DISCLOSURE_TEXT = re.compile(r"^(?:政府|政务)?信息公开(?:专栏|平台|目录)?$|^政务公开$|^法定主动公开内容$")
+_DISCLOSURE_PATH = re.compile(r"/(?:zf|zw)?xxgk(?:\.s?html?|\.htm|/)?$|/zwgk/?$", re.I)
+
+
+def find_disclosure_pages(response: Response) -> list[str]:
+    """Links to the 政府信息公开 section (where the 年报 column usually hangs), absolute, in page order."""
+    response = decoded(response)
+    sel = selector(response)
+    if sel is None:
+        return []
+    base = base_url(response, sel)
+    out: list[str] = []
+    for a in sel.xpath("//a[@href]"):
+        href = a.attrib["href"]
+        if not is_followable(href):
+            continue
+        url = urljoin(base, href).split("#", 1)[0]
+        text = squeeze(link_title(a))
+        if _is_article(url) or url == response.url:
+            continue
+        if (_DISCLOSURE_TEXT.match(text) or _DISCLOSURE_PATH.search(urlsplit(url).path)) and url not in out:
+            out.append(url)
+    return out

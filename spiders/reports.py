@@ -11,6 +11,7 @@ reported to the store's ``fetches`` table by the pipeline (as a :class:`crawler.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator
 from urllib.parse import urldefrag
 
@@ -24,7 +25,7 @@ from crawler.registry import Registry, Unit, load
 
 from .adapters import adapter_for
 from .article import parse_article
-from .titles import belongs_to, is_report_title, report_year
+from .titles import belongs_to, is_report_title, report_year, title_unit
 
 
 
@@ -82,13 +83,22 @@ class ReportSpider(scrapy.Spider):
     # ------------------------------------------------------------ pages
     def parse_home(self, response: Response) -> Iterator[Any]:
         """A unit registered with only a home page: find its 年报 column."""
-        from .discover import find_report_columns
+        from .discover import find_disclosure_pages, find_report_columns
 
         unit = self.registry.get(response.meta["unit"])
         yield self._outcome(response, "home")
-        for url in find_report_columns(response)[:3]:
+        columns = find_report_columns(response)[:3]
+        for url in columns:
             yield response.follow(url, callback=self.parse_list, errback=self.on_error,
                                   meta=self._meta(unit, kind="list", list_page=0))
+        depth = response.meta.get("discover_depth", 0)
+        if not columns and depth < 2:
+            # the column usually hangs under the 政府信息公开 section, one step further in
+            for url in find_disclosure_pages(response)[:3]:
+                yield response.follow(url, callback=self.parse_home, errback=self.on_error,
+                                      meta=self._meta(unit, kind="home", discover_depth=depth + 1))
+        elif not columns:
+            self.logger.warning("no 年报 column found for %s from %s", unit.name, response.url)
 
     def parse_list(self, response: Response) -> Iterator[Any]:
         unit = self.registry.get(response.meta["unit"])
@@ -144,7 +154,15 @@ class ReportSpider(scrapy.Spider):
         """Whose report a title is: the column's unit, another registered unit it names, or nobody."""
         others = [u.name for u in self.registry.units if u.code != unit.code]
         verdict = belongs_to(title, unit.name, others)
-        if verdict is None or verdict:
+        if verdict:
+            return unit
+        if verdict is None:
+            # a body nobody in the registry matches: another county's unit is foreign; within the
+            # column's own county it is a naming variant of the column's unit
+            named = title_unit(title)
+            county = self.registry.county_of(unit).name
+            if named and _county_prefix(named) and _county_prefix(named) != _county_prefix(county):
+                return None
             return unit
         named = next((u for u in self.registry.units if u.code != unit.code and u.name in title), None)
         return named
@@ -210,6 +228,12 @@ class ReportSpider(scrapy.Spider):
         yield FetchItem(unit_code=request.meta.get("unit"), url=request.url, kind=request.meta.get("kind"),
                            status=status, outcome=outcome, error=message, redirected_from=None, bytes=0,
                            browser=bool(request.meta.get("playwright")))
+
+
+def _county_prefix(name: str) -> str | None:
+    """“宁川县民政局” → “宁川县”; None when the name starts with no county-level place."""
+    m = re.match(r"^(.{1,8}?(?:自治县|自治旗|县|区|市|旗))", name)
+    return m.group(1) if m else None
 
 
 def _outcome_of(response: Response) -> str:

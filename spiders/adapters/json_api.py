@@ -228,7 +228,10 @@ def find_endpoint(response: Response) -> dict[str, Any] | None:
         query = dict(parse_qsl(urlsplit(absolute).query, keep_blank_values=True))
         merged = {**query, **params}
         page_key = next((k for k in merged if k.lower() in PAGE_KEYS), None)
-        if page_key and not str(merged[page_key]).isdigit():
+        if page_key is None:
+            # a data-attribute endpoint names its size but not its page: "page" is what such APIs take
+            page_key = "page"
+        if not str(merged.get(page_key, "")).isdigit():
             merged[page_key] = "1"
         return {"url": absolute.split("?", 1)[0], "method": method, "params": merged, "page_key": page_key,
                 "referer": response.url}
