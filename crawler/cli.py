@@ -170,5 +170,15 @@ def registry_import(counties: tuple[str, ...], csv_file, output: str) -> None:
         click.echo(f"写入 {len(reg.units)} 个单位到 {output}", err=True)
 
 
+def _register_verbs() -> None:
+    """Verbs that live beside their subsystem (browsing, alerts) join the one ``nianbao`` command."""
+    from browse.cli import export, serve
+
+    main.add_command(serve)
+    main.add_command(export)
+
+
+_register_verbs()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
