@@ -74,14 +74,18 @@ def fill_from_page(report: Report, meta: dict) -> None:
         report.title = meta["title"]
 
 
-def recheck_next_year(store: Store, report: Report, *, unit_code: str | None = None, level: str | None = None) -> None:
-    next_id = store.find_report(unit=report.unit, year=(report.year or 0) + 1, unit_code=unit_code)
-    if not next_id:
-        return
-    nxt = store.load_report(next_id)
-    if nxt is None or nxt.error is not None:
-        return
-    store.save_rule_results(next_id, check(nxt, context_for(nxt, store, level=level, unit_code=unit_code)))
+def recheck_next_year(store: Store, report: Report, *, unit_code: str | None = None, level: str | None = None,
+                      deadline=None) -> None:
+    """Re-run the rules of the same unit's next-year report, now that this year is stored.
+
+    ``deadline`` is the unit's deadline for that next year (from the registry when there is one).
+    """
+    for next_id in store.reports_of(unit=report.unit, year=(report.year or 0) + 1, unit_code=unit_code):
+        nxt = store.load_report(next_id)
+        if nxt is None or nxt.error is not None:
+            continue
+        store.save_rule_results(next_id, check(nxt, context_for(nxt, store, level=level, unit_code=unit_code,
+                                                                deadline=deadline)))
 
 
 def reparse(store: Store) -> dict[str, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import date
 from typing import Any
 
 from twisted.internet.threads import deferToThread
@@ -63,6 +64,10 @@ class StorePipeline:
             self.crawler.stats.inc_value("nianbao/documents/unchanged")
             self._done(item)
             return item
+        if self._parsed(digest):
+            # the same file on another page (a re-publication): no new parse; the earliest date counts
+            self._another_page(item, digest)
+            return item
         if item.role == PAGE and item.meta.get("attachments") and not item.meta.get("has_report_table"):
             # “详见附件”: the page is kept, the report is in its attachments
             self.store.add_document(item.body, name=item.url.rsplit("/", 1)[-1], source=item.url,
@@ -73,6 +78,26 @@ class StorePipeline:
         d = deferToThread(self._parse, item)
         d.addCallback(self._store, item, digest)
         return d
+
+    def _another_page(self, item: DocumentItem, digest: str) -> None:
+        self.store.save_source(item.url, self._source_fields(item, digest))
+        for (rid,) in self.store.db.execute("SELECT id FROM reports WHERE document = ?", [digest]).fetchall():
+            report = self.store.load_report(rid)
+            if report is None or report.error is not None or not item.published:
+                continue
+            try:
+                page_date = date.fromisoformat(item.published[:10])
+            except ValueError:
+                continue
+            if report.published is None or page_date < report.published:
+                report.published = page_date
+                unit = self.registry.get(item.unit_code)
+                deadline = self.registry.deadline(unit, report.year) if unit and report.year else None
+                check_report(report, self.store, level=unit.level if unit else None, deadline=deadline,
+                             unit_code=item.unit_code)
+                self.store.save_reports(digest, [report], unit_code=item.unit_code)
+        self.crawler.stats.inc_value("nianbao/documents/republished")
+        self._done(item)
 
     def _parsed(self, digest: str) -> bool:
         return self.store.db.execute("SELECT 1 FROM reports WHERE document = ?", [digest]).fetchone() is not None
@@ -92,6 +117,10 @@ class StorePipeline:
 
     def _store(self, report: Report, item: DocumentItem, digest: str) -> DocumentItem:
         unit = self.registry.get(item.unit_code)
+        (earliest,) = self.store.db.execute("SELECT min(published) FROM reports WHERE document = ?", [digest]).fetchone()
+        if earliest and report.error is None and (report.published is None or date.fromisoformat(earliest) < report.published):
+            # the same file met on two pages at once: the first publication counts, whichever is parsed last
+            report.published = date.fromisoformat(earliest)
         year = report.year
         deadline = self.registry.deadline(unit, year) if unit and year else None
         check_report(report, self.store, level=unit.level if unit else None, deadline=deadline,
@@ -101,7 +130,8 @@ class StorePipeline:
         self.store.save_reports(digest, [report], unit_code=item.unit_code)
         self.store.save_source(item.url, self._source_fields(item, digest))
         if report.error is None and report.year is not None:
-            recheck_next_year(self.store, report, unit_code=item.unit_code, level=unit.level if unit else None)
+            recheck_next_year(self.store, report, unit_code=item.unit_code, level=unit.level if unit else None,
+                              deadline=self.registry.deadline(unit, report.year + 1) if unit else None)
         stat = "failed" if report.error else ("inconsistent" if any(
             r.status == "fail" and r.severity == "error" for r in report.rules) else "ok")
         self.crawler.stats.inc_value(f"nianbao/reports/{stat}")

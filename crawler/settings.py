@@ -68,3 +68,4 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")
 DUPEFILTER_CLASS = "crawler.dupefilter.ResumableDupeFilter"
+SCHEDULER_DISK_QUEUE = "crawler.queues.SafeLifoDiskQueue"

@@ -221,7 +221,11 @@ class Store:
         return document[:16] + (f"-{index}" if index else "")
 
     def save_reports(self, document: str, reports: list[Report], *, unit_code: str | None = None) -> list[str]:
-        """Replace the document's reports, cells and rule results — unless nothing changed."""
+        """Replace the document's reports, cells and rule results — unless nothing changed.
+
+        One transaction: plain statements only, since sqlite-utils' write methods commit on their own
+        and a crash between two of them would leave a report without its cells.
+        """
         ids = []
         with self.db.conn:
             for index, report in enumerate(reports):
@@ -230,12 +234,16 @@ class Store:
                 row = self._report_row(rid, document, report, unit_code)
                 old = self.db.execute("SELECT digest FROM reports WHERE id = ?", [rid]).fetchone()
                 if old and old[0] == row["digest"]:
+                    # the same parse: only the date and the rule results may differ
+                    self.db.execute("UPDATE reports SET published = ? WHERE id = ? AND published IS NOT ?",
+                                    [row["published"], rid, row["published"]])
+                    self._replace_rules_if_changed(rid, report)
                     continue
                 self.db.execute("DELETE FROM cells WHERE report = ?", [rid])
                 self.db.execute("DELETE FROM rule_results WHERE report = ?", [rid])
-                self.db["reports"].upsert(row, pk="id")
-                self.db["cells"].insert_all(self._cell_rows(rid, report.cells.values()))
-                self.db["rule_results"].insert_all(self._rule_rows(rid, report.rules))
+                self._insert("reports", [row], upsert_key="id")
+                self._insert("cells", list(self._cell_rows(rid, report.cells.values())))
+                self._write_rules(rid, report.rules)
             # a re-parse that finds fewer reports in the document drops the extra ones
             placeholders = ",".join("?" * len(ids)) or "''"
             stale = [r[0] for r in self.db.execute(
@@ -246,17 +254,38 @@ class Store:
                 self.db.execute("DELETE FROM reports WHERE id = ?", [rid])
         return ids
 
+    def _insert(self, table: str, rows: list[dict[str, Any]], *, upsert_key: str | None = None) -> None:
+        """INSERT (or upsert) rows with plain SQL, inside the caller's transaction."""
+        if not rows:
+            return
+        cols = list(rows[0])
+        sql = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
+        if upsert_key:
+            updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in cols if c != upsert_key)
+            sql += f" ON CONFLICT([{upsert_key}]) DO UPDATE SET {updates}"
+        self.db.conn.executemany(sql, [[r.get(c) for c in cols] for r in rows])
+
+    def _replace_rules_if_changed(self, rid: str, report: Report) -> None:
+        have = sorted((r["rule"], r["scope"], r["status"], r["message"] or "")
+                      for r in self.db.query("SELECT * FROM rule_results WHERE report = ?", [rid]))
+        want = sorted((r.rule, r.scope, r.status, r.message) for r in report.rules)
+        if have != want:
+            self._write_rules(rid, report.rules)
+
+    def _write_rules(self, report_id: str, results: list[RuleResult]) -> None:
+        self.db.execute("DELETE FROM rule_results WHERE report = ?", [report_id])
+        self._insert("rule_results", list(self._rule_rows(report_id, results)))
+        errors = sum(1 for r in results if r.status == "fail" and r.severity == "error")
+        warnings = sum(1 for r in results if r.status == "fail" and r.severity == "warning")
+        report = self.load_report(report_id)
+        status = report_status(report) if report else None
+        self.db.execute("UPDATE reports SET errors_failed = ?, warnings_failed = ?, status = ? WHERE id = ?",
+                        [errors, warnings, status, report_id])
+
     def save_rule_results(self, report_id: str, results: list[RuleResult]) -> None:
         """Replace a stored report's rule results (after a cross-year neighbour arrived)."""
         with self.db.conn:
-            self.db.execute("DELETE FROM rule_results WHERE report = ?", [report_id])
-            self.db["rule_results"].insert_all(self._rule_rows(report_id, results))
-            errors = sum(1 for r in results if r.status == "fail" and r.severity == "error")
-            warnings = sum(1 for r in results if r.status == "fail" and r.severity == "warning")
-            report = self.load_report(report_id)
-            status = report_status(report) if report else None
-            self.db.execute("UPDATE reports SET errors_failed = ?, warnings_failed = ?, status = ? WHERE id = ?",
-                            [errors, warnings, status, report_id])
+            self._write_rules(report_id, results)
 
     def _report_row(self, rid: str, document: str, report: Report, unit_code: str | None) -> dict[str, Any]:
         errors = sum(1 for r in report.rules if r.status == "fail" and r.severity == "error")
@@ -272,7 +301,14 @@ class Store:
             "notes": json.dumps(report.notes, ensure_ascii=False), "text": report.text,
             "parser_version": PARSER_VERSION,
         }
-        payload = json.dumps([row, report.to_json()], ensure_ascii=False, sort_keys=True, default=str)
+        # the digest covers the parse, not the rule results: those also depend on the unit's other
+        # years and are refreshed on their own (so the order documents arrive in does not matter)
+        parse = {k: v for k, v in report.to_json().items() if k not in ("rules", "source", "published")}
+        # where it was found and when it was published are page metadata, refreshed on their own: a
+        # file published on two pages must not flip between them
+        stable = {k: v for k, v in row.items()
+                  if k not in ("errors_failed", "warnings_failed", "status", "source", "published")}
+        payload = json.dumps([stable, parse], ensure_ascii=False, sort_keys=True, default=str)
         row["digest"] = sha256(payload.encode())
         row["parsed_at"] = now()
         return row
@@ -346,7 +382,7 @@ class Store:
 
     def record_fetch(self, run: int | None, fetch: dict[str, Any]) -> None:
         with self.db.conn:
-            self.db["fetches"].insert({"run": run, "at": now(), **fetch})
+            self._insert("fetches", [{"run": run, "at": now(), **fetch}])
 
     def source(self, url: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM sources WHERE url = ?", [url]))
@@ -358,7 +394,7 @@ class Store:
             old = self.source(url)
             row = {**(old or {"first_seen": now()}), **{k: v for k, v in fields.items() if v is not None},
                    "url": url, "last_seen": now()}
-            self.db["sources"].upsert(row, pk="url")
+            self._insert("sources", [row], upsert_key="url")
 
     def sync_units(self, registry) -> None:
         """Mirror the registry into the ``units`` table (for joins, facets and alerts)."""
@@ -371,7 +407,18 @@ class Store:
                          "recipients": json.dumps(u.recipients, ensure_ascii=False),
                          "deadline": u.deadline, "active_from": u.active_from})
         with self.db.conn:
-            self.db["units"].upsert_all(rows, pk="code")
+            self._insert("units", rows, upsert_key="code")
+
+    def reports_of(self, *, unit: str | None, year: int, unit_code: str | None = None) -> list[str]:
+        """Every parsed report of a unit for a year (a PDF and a DOCX of the same report are two)."""
+        if unit_code:
+            ids = [r[0] for r in self.db.execute(
+                "SELECT id FROM reports WHERE unit_code = ? AND year = ? AND status != 'failed' ORDER BY id",
+                [unit_code, year])]
+            if ids:
+                return ids
+        return [r[0] for r in self.db.execute(
+            "SELECT id FROM reports WHERE unit = ? AND year = ? AND status != 'failed' ORDER BY id", [unit, year])]
 
     def report_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM reports ORDER BY id")]

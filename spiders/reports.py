@@ -56,7 +56,9 @@ class ReportSpider(scrapy.Spider):
 
     def _meta(self, unit: Unit, **extra: Any) -> dict[str, Any]:
         meta = {"unit": unit.code, **extra}
-        if unit.render == "browser":
+        if unit.render == "browser" and extra.get("kind") in ("home", "list"):
+            # lists are what scripts build; articles and files go over plain HTTP (conditional GET,
+            # no browser cost) unless a challenge sends them to the browser too
             meta.update(browser_meta())
         if unit.robots == "ignore":
             meta["dont_obey_robotstxt"] = True
