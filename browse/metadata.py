@@ -19,7 +19,7 @@ STATUS_NAMES = {
 }
 TIMELINESS_NAMES = {
     "on_time": "按时", "late": "逾期", "missing": "缺报", "not_due": "未到期", "unreachable": "无法访问",
-    "parse_failed": "无法解析",
+    "parse_failed": "无法解析", "unchecked": "尚未核查",
 }
 LEVEL_NAMES = {"county": "县级政府", "township": "乡镇/街道", "department": "县级部门", "zone": "开发区"}
 RULE_STATUS_NAMES = {"pass": "通过", "fail": "不通过", "not_assessable": "无法核对"}

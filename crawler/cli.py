@@ -172,8 +172,12 @@ def registry_import(counties: tuple[str, ...], csv_file, output: str) -> None:
 
 def _register_verbs() -> None:
     """Verbs that live beside their subsystem (browsing, alerts) join the one ``nianbao`` command."""
+    from alerts.cli import alerts_group, check, schedule
     from browse.cli import export, serve
 
+    main.add_command(check)
+    main.add_command(alerts_group)
+    main.add_command(schedule)
     main.add_command(serve)
     main.add_command(export)
 

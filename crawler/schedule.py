@@ -32,6 +32,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import ConflictingIdError
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -107,6 +108,16 @@ def night_lock(db: str) -> Iterator[bool]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+@contextmanager
+def _start_lock(db: str) -> Iterator[None]:
+    fd = os.open(f"{db}.start.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # blocking: start-up takes a moment
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _now() -> datetime:
@@ -218,8 +229,8 @@ def _night(store: Store, cfg: NightlyConfig) -> str:
         store.db.execute("UPDATE schedule_runs SET status = 'died', finished_at = ? WHERE job = ? AND status = 'running'",
                          [_iso(_now()), NIGHTLY])
     since = _iso(_now() - timedelta(seconds=cfg.min_gap))
-    recent = store.db.execute("SELECT id FROM schedule_runs WHERE job = ? AND status = 'finished' AND started_at >= ?",
-                              [NIGHTLY, since]).fetchone()
+    recent = store.db.execute("SELECT id FROM schedule_runs WHERE job = ? AND status IN ('finished', 'crawl_timeout') "
+                              "AND started_at >= ?", [NIGHTLY, since]).fetchone()
     if recent and cfg.min_gap > 0:
         log.info("the nightly job finished less than %.0f s ago (#%d): skipping", cfg.min_gap, recent[0])
         _log_night(store, "skipped_recent", detail=f"第 {recent[0]} 次夜间任务刚完成", finished=True)
@@ -239,9 +250,11 @@ def _night(store: Store, cfg: NightlyConfig) -> str:
     except Exception as exc:
         _update_night(store, row, "error", crawl_exit=code, detail=f"{type(exc).__name__}: {exc}")
         raise
-    detail = {"finished": f"抓取退出码 {code}", "timeout": f"抓取超过 {cfg.crawl_timeout:.0f} 秒，已终止"}[outcome]
-    _update_night(store, row, "finished", crawl_exit=code, detail=detail)
-    return "finished" if outcome == "finished" else "crawl_timeout"
+    if outcome == "timeout":
+        _update_night(store, row, "crawl_timeout", detail=f"抓取超过 {cfg.crawl_timeout:.0f} 秒，已终止；核对和提醒照常进行")
+        return "crawl_timeout"
+    _update_night(store, row, "finished", crawl_exit=code, detail=f"抓取退出码 {code}")
+    return "finished"
 
 
 def _check_and_send(store: Store, cfg: NightlyConfig) -> None:
@@ -273,6 +286,20 @@ def deliver_outbox(db: str) -> int:
 
 
 # ---------------------------------------------------------------- the scheduler
+class NightScheduler(BackgroundScheduler):
+    """APScheduler's background scheduler, minus one last round of job processing after shutdown.
+
+    APScheduler 3 wakes its thread once more after ``shutdown()`` has closed the executors; a job due at
+    that moment is submitted to the closed pool, fails, and its next run time moves past the due run —
+    the very run a restart should catch up would be lost.
+    """
+
+    def _process_jobs(self):
+        if self.state == STATE_STOPPED:
+            return None
+        return super()._process_jobs()
+
+
 def build_scheduler(db: str, schedule: ScheduleConfig) -> BackgroundScheduler:
     """A (not started) scheduler whose jobs persist in the nianbao database."""
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -280,7 +307,7 @@ def build_scheduler(db: str, schedule: ScheduleConfig) -> BackgroundScheduler:
 
     # SQLite's busy timeout: the crawl writes to the same file
     engine = create_engine(f"sqlite:///{os.path.abspath(db)}", connect_args={"timeout": 30})
-    return BackgroundScheduler(
+    return NightScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine)},
         executors={"default": ThreadPoolExecutor(2)},
         job_defaults={"coalesce": True, "max_instances": 1,
@@ -341,14 +368,17 @@ def start(db: str, nightly: NightlyConfig, schedule: ScheduleConfig) -> Backgrou
     _STOP.clear()
     scheduler = build_scheduler(db, schedule)
     scheduler.add_listener(_on_event(db), EVENT_JOB_MISSED | EVENT_JOB_ERROR)
-    scheduler.start(paused=True)  # jobs are looked up in the store before anything may fire
     grace = int(schedule.misfire_grace_hours * 3600)
-    ensure_job(scheduler, NIGHTLY, "crawler.schedule:run_nightly", schedule.nightly_trigger(), asdict(nightly), grace)
-    if nightly.mail:
-        ensure_job(scheduler, OUTBOX, "crawler.schedule:deliver_outbox",
-                   IntervalTrigger(minutes=schedule.outbox_minutes), {"db": db}, grace)
-    elif scheduler.get_job(OUTBOX):
-        scheduler.remove_job(OUTBOX)
+    # one scheduler at a time creates the job table and looks its jobs up (SQLAlchemy's create is
+    # check-then-create: two starting together would both create)
+    with _start_lock(db):
+        scheduler.start(paused=True)  # jobs are looked up in the store before anything may fire
+        ensure_job(scheduler, NIGHTLY, "crawler.schedule:run_nightly", schedule.nightly_trigger(), asdict(nightly), grace)
+        if nightly.mail:
+            ensure_job(scheduler, OUTBOX, "crawler.schedule:deliver_outbox",
+                       IntervalTrigger(minutes=schedule.outbox_minutes), {"db": db}, grace)
+        elif scheduler.get_job(OUTBOX):
+            scheduler.remove_job(OUTBOX)
     scheduler.resume()
     job = scheduler.get_job(NIGHTLY)
     log.info("nightly job scheduled; next run %s", job.next_run_time if job else None)
@@ -358,7 +388,10 @@ def start(db: str, nightly: NightlyConfig, schedule: ScheduleConfig) -> Backgrou
 def stop(scheduler: BackgroundScheduler) -> None:
     """Stop cleanly: a running crawl's process group is killed, the night recorded as stopped."""
     _STOP.set()
-    scheduler.shutdown(wait=True)
+    try:
+        scheduler.shutdown(wait=True)
+    finally:
+        _STOP.clear()
 
 
 def run_forever(db: str, nightly: NightlyConfig, schedule: ScheduleConfig) -> None:

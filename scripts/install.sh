@@ -24,9 +24,9 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv"
   "$PYTHON" -m venv .venv
 fi
-echo "==> pip install -e '.[ocr,divisions,test]'"
+echo "==> pip install -e '.[ocr,divisions,webhooks,test]'"
 .venv/bin/pip install -q --upgrade pip >/dev/null
-.venv/bin/pip install -q -e '.[ocr,divisions,test]'
+.venv/bin/pip install -q -e '.[ocr,divisions,webhooks,test]'
 
 # Playwright drives Debian's chromium by executable path. Where Playwright's own browser download
 # works, NIANBAO_PLAYWRIGHT_DOWNLOAD=1 fetches its Chromium instead.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scrapy import exceptions as scrapy_errors
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (ConnectionLost, ConnectionRefusedError, DNSLookupError, TCPTimedOutError,
@@ -21,18 +22,25 @@ OUTCOMES = {
 }
 
 
+def _scrapy(name: str) -> tuple[type, ...]:
+    """Scrapy ≥ 2.13's own download exceptions, where this Scrapy has them."""
+    cls = getattr(scrapy_errors, name, None)
+    return (cls,) if isinstance(cls, type) else ()
+
+
 def describe(failure: Failure) -> tuple[int | None, str, str]:
     """(HTTP status or None, outcome code, Chinese message) for a failed request."""
     if failure.check(HttpError):
         status = failure.value.response.status
         return status, "http_error", f"HTTP {status}"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, *_scrapy("DownloadTimeoutError")):
         return None, "timeout", OUTCOMES["timeout"]
-    if failure.check(DNSLookupError):
+    if failure.check(DNSLookupError, *_scrapy("CannotResolveHostError")):
         return None, "dns", OUTCOMES["dns"]
-    if failure.check(ConnectionRefusedError):
+    if failure.check(ConnectionRefusedError, *_scrapy("DownloadConnectionRefusedError")):
         return None, "refused", OUTCOMES["refused"]
-    if failure.check(ResponseNeverReceived, ConnectionLost, ResponseFailed):
+    if failure.check(ResponseNeverReceived, ConnectionLost, ResponseFailed, *_scrapy("ResponseDataLossError"),
+                     *_scrapy("DownloadFailedError")):
         return None, "connection_lost", OUTCOMES["connection_lost"]
     if failure.check(IgnoreRequest):
         text = str(failure.value)
@@ -40,6 +48,6 @@ def describe(failure: Failure) -> tuple[int | None, str, str]:
             return None, "robots", OUTCOMES["robots"]
         return None, "error", text or OUTCOMES["error"]
     text = str(failure.value)
-    if "maxsize" in text.lower() or "Cancelling download" in text:
+    if failure.check(*_scrapy("DownloadCancelledError")) or "maxsize" in text.lower() or "Cancelling download" in text:
         return None, "too_large", OUTCOMES["too_large"]
     return None, "error", f"{OUTCOMES['error']}：{failure.type.__name__} {text}"[:300]
