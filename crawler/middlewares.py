@@ -123,3 +123,24 @@ def browser_meta() -> dict:
 
     return {"playwright": True, "playwright_include_page": False,
             "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle")]}
+
+
+class RedirectLoopMiddleware:
+    """A redirect back to an address already visited in the same chain is a loop: fail it loudly.
+
+    Scrapy's redirect middleware would send the looping request to the scheduler, whose dupefilter
+    drops it silently, and the document would vanish from the fetch log.
+    """
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
+            return response
+        from urllib.parse import urljoin
+
+        from scrapy.exceptions import IgnoreRequest
+
+        target = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
+        chain = set(request.meta.get("redirect_urls", [])) | {request.url}
+        if target in chain:
+            raise IgnoreRequest(f"redirect loop: {request.url} → {target}")
+        return response

@@ -42,6 +42,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalGetMiddleware": 560,
     "crawler.middlewares.ChallengeMiddleware": 570,
     "crawler.middlewares.EncodingMiddleware": 580,
+    "crawler.middlewares.RedirectLoopMiddleware": 610,  # sees a 3xx before RedirectMiddleware (600)
 }
 
 # A browser only for the pages that need one (registry `render: browser`, a JavaScript challenge, a

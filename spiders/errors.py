@@ -17,6 +17,7 @@ OUTCOMES = {
     "refused": "连接被拒绝",
     "connection_lost": "连接中断（下载不完整）",
     "robots": "robots.txt 禁止抓取",
+    "redirect_loop": "重定向次数过多（循环重定向）",
     "too_large": "文件超过下载上限",
     "error": "抓取失败",
 }
@@ -46,6 +47,8 @@ def describe(failure: Failure) -> tuple[int | None, str, str]:
         text = str(failure.value)
         if "robots" in text.lower():
             return None, "robots", OUTCOMES["robots"]
+        if "redirect" in text.lower():
+            return None, "redirect_loop", OUTCOMES["redirect_loop"]
         return None, "error", text or OUTCOMES["error"]
     text = str(failure.value)
     if failure.check(*_scrapy("DownloadCancelledError")) or "maxsize" in text.lower() or "Cancelling download" in text:

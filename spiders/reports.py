@@ -227,9 +227,12 @@ class ReportSpider(scrapy.Spider):
 
         status, outcome, message = describe(failure)
         self.logger.info("fetch failed: %s %s (%s)", request.url, outcome, message)
-        yield FetchItem(unit_code=request.meta.get("unit"), url=request.url, kind=request.meta.get("kind"),
-                           status=status, outcome=outcome, error=message, redirected_from=None, bytes=0,
-                           browser=bool(request.meta.get("playwright")))
+        asked = (request.meta.get("redirect_urls") or [request.url])[0]  # the address the spider asked for
+        if asked != request.url:
+            message += f"（经重定向至 {request.url}）"
+        yield FetchItem(unit_code=request.meta.get("unit"), url=asked, kind=request.meta.get("kind"),
+                        status=status, outcome=outcome, error=message, redirected_from=None, bytes=0,
+                        browser=bool(request.meta.get("playwright")))
 
 
 def _county_prefix(name: str) -> str | None:
