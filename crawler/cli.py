@@ -170,6 +170,31 @@ def registry_import(counties: tuple[str, ...], csv_file, output: str) -> None:
         click.echo(f"写入 {len(reg.units)} 个单位到 {output}", err=True)
 
 
+@main.command()
+@click.option("--dir", "workdir", type=click.Path(file_okay=False), default="nianbao-demo", show_default=True,
+              help="Where the demo's database, registry and mailbox file go.")
+@click.option("--port", type=int, default=8001, show_default=True, help="Datasette port.")
+@click.option("--exit-after-run", is_flag=True,
+              help="Run the loop, check that the mailbox holds the expected alert, and exit (for CI).")
+def demo(workdir: str, port: int, exit_after_run: bool) -> None:
+    """Run the whole loop offline on the bundled local government web.
+
+    Starts the demo government sites on 127.0.x.x, crawls them, parses and checks every report,
+    sends the alerts to a local SMTP server that writes them to a mailbox file, and serves the result
+    in Datasette — printing where to look.
+
+    Example: nianbao demo            (then open the Datasette address it prints)
+    """
+    from demo.run import run_demo
+
+    result = run_demo(Path(workdir), port=port, exit_after_run=exit_after_run)
+    if exit_after_run:
+        ok = result.messages > 0 and result.found_expected_alert
+        click.echo(("演示完成：" if ok else "演示失败：") + f"邮箱中 {result.messages} 封邮件，"
+                   f"{'含' if result.found_expected_alert else '不含'}数字不平的提醒")
+        sys.exit(0 if ok else 1)
+
+
 def _register_verbs() -> None:
     """Verbs that live beside their subsystem (browsing, alerts) join the one ``nianbao`` command."""
     from alerts.cli import alerts_group, check, schedule
