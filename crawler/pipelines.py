@@ -11,6 +11,7 @@ import logging
 from datetime import date
 from typing import Any
 
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from parsers import sniff
@@ -50,7 +51,7 @@ class StorePipeline:
     def registry(self) -> Registry:
         return self.crawler.spider.registry
 
-    def process_item(self, item: Any, spider=None):
+    async def process_item(self, item: Any, spider=None):
         if isinstance(item, FetchItem):
             self.store.record_fetch(self.run, {k: v for k, v in dataclasses.asdict(item).items() if k != "request"})
             self.crawler.stats.inc_value(f"nianbao/fetch/{item.outcome}")
@@ -75,9 +76,8 @@ class StorePipeline:
             self.store.save_source(item.url, self._source_fields(item, digest))
             self.crawler.stats.inc_value("nianbao/documents/stored")
             return item
-        d = deferToThread(self._parse, item)
-        d.addCallback(self._store, item, digest)
-        return d
+        report = await maybe_deferred_to_future(deferToThread(self._parse, item))
+        return self._store(report, item, digest)
 
     def _another_page(self, item: DocumentItem, digest: str) -> None:
         self.store.save_source(item.url, self._source_fields(item, digest))
