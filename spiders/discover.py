@@ -25,20 +25,25 @@ def _is_article(url: str) -> bool:
     return any(p.search(url) for p in _ARTICLES) or is_file_url(url)
 
 
-def find_report_columns(response: Response) -> list[str]:
-    """Links to the 政府信息公开年报 / 年度报告 column (not to individual reports), absolute, in page order."""
+def _links(response: Response) -> list[tuple[str, str, object]]:
+    """(absolute URL without fragment, squeezed link text, the <a>) of every followable link."""
     response = decoded(response)
     sel = selector(response)
     if sel is None:
         return []
     base = base_url(response, sel)
-    out: list[str] = []
+    out = []
     for a in sel.xpath("//a[@href]"):
         href = a.attrib["href"]
-        if not is_followable(href):
-            continue
-        url = urljoin(base, href).split("#", 1)[0]
-        text = squeeze(link_title(a))
+        if is_followable(href):
+            out.append((urljoin(base, href).split("#", 1)[0], squeeze(link_title(a)), a))
+    return out
+
+
+def find_report_columns(response: Response) -> list[str]:
+    """Links to the 政府信息公开年报 / 年度报告 column (not to individual reports), absolute, in page order."""
+    out: list[str] = []
+    for url, text, _ in _links(response):
         by_text = bool(_COLUMN_TEXT.match(text))
         by_path = bool(_COLUMN_PATH.search(urlsplit(as_directory(url)).path))
         if not (by_text or by_path) or _is_article(url):
@@ -56,17 +61,8 @@ def find_unit_columns(response: Response, unit_names: list[str]) -> dict[str, st
     A link text matches a name exactly, or without the kind suffix (木城街道 ~ 木城街道办事处), or with
     a region prefix either side (内乡县岢曲镇 ~ 岢曲镇人民政府); articles and files are not columns.
     """
-    response = decoded(response)
-    sel = selector(response)
-    if sel is None:
-        return {}
-    base = base_url(response, sel)
     best: dict[str, tuple[int, str]] = {}
-    for a in sel.xpath("//a[@href]"):
-        href = a.attrib["href"]
-        if not is_followable(href):
-            continue
-        url = urljoin(base, href).split("#", 1)[0]
+    for url, _, a in _links(response):
         text = clean(link_title(a))
         if not text or len(text) > 30 or _is_article(url) or url == response.url:
             continue
@@ -83,18 +79,8 @@ _DISCLOSURE_PATH = re.compile(r"/(?:zf|zw)?xxgk(?:\.s?html?|\.htm|/)?$|/zwgk/?$"
 
 def find_disclosure_pages(response: Response) -> list[str]:
     """Links to the 政府信息公开 section (where the 年报 column usually hangs), absolute, in page order."""
-    response = decoded(response)
-    sel = selector(response)
-    if sel is None:
-        return []
-    base = base_url(response, sel)
     out: list[str] = []
-    for a in sel.xpath("//a[@href]"):
-        href = a.attrib["href"]
-        if not is_followable(href):
-            continue
-        url = urljoin(base, href).split("#", 1)[0]
-        text = squeeze(link_title(a))
+    for url, text, _ in _links(response):
         if _is_article(url) or url == response.url:
             continue
         if (_DISCLOSURE_TEXT.match(text) or _DISCLOSURE_PATH.search(urlsplit(url).path)) and url not in out:

@@ -129,15 +129,20 @@ def test_reparse_rebuilds_from_raw_documents(tmp_path):
     assert strip(after) == strip(before)
 
 
-def test_cross_year_rule_runs_when_last_year_is_stored(tmp_path):
-    """X-CARRY: this year's 上年结转 must equal last year's 结转下年度 (same unit)."""
+def write_two_years(tmp_path) -> None:
+    """Seed 000 as 2021, and a 2020 report of the same unit that carried 2 applications over."""
     base = seed_path("000").read_text(encoding="utf-8")
     last = base.replace("2021 年政府信息公开工作年度报告", "2020 年政府信息公开工作年度报告")
-    # last year carried 2 natural-person applications over
     last = last.replace("四、结转下年度继续办理\t\t0\t0\t0\t0\t0\t0\t0", "四、结转下年度继续办理\t\t2\t0\t0\t0\t0\t0\t2")
     last = last.replace("一、本年新收政府信息公开申请数量\t\t26\t0\t0\t0\t0\t0\t26", "一、本年新收政府信息公开申请数量\t\t28\t0\t0\t0\t0\t0\t28")
+    assert last.count("\t28\t") == 1
     (tmp_path / "2020.txt").write_text(last, encoding="utf-8")
     (tmp_path / "2021.txt").write_text(base, encoding="utf-8")
+
+
+def test_cross_year_rule_runs_when_last_year_is_stored(tmp_path):
+    """X-CARRY: this year's 上年结转 must equal last year's 结转下年度 (same unit)."""
+    write_two_years(tmp_path)
     db = tmp_path / "n.db"
     r = CliRunner().invoke(main, ["parse", "--db", str(db), "--json", str(tmp_path / "2020.txt"), str(tmp_path / "2021.txt")])
     data = json.loads(r.output)
@@ -149,12 +154,7 @@ def test_cross_year_rule_runs_when_last_year_is_stored(tmp_path):
 
 
 def test_cross_year_rechecks_when_last_year_arrives_later(tmp_path):
-    base = seed_path("000").read_text(encoding="utf-8")
-    last = base.replace("2021 年政府信息公开工作年度报告", "2020 年政府信息公开工作年度报告")
-    last = last.replace("四、结转下年度继续办理\t\t0\t0\t0\t0\t0\t0\t0", "四、结转下年度继续办理\t\t2\t0\t0\t0\t0\t0\t2")
-    last = last.replace("一、本年新收政府信息公开申请数量\t\t26\t0\t0\t0\t0\t0\t26", "一、本年新收政府信息公开申请数量\t\t28\t0\t0\t0\t0\t0\t28")
-    (tmp_path / "2020.txt").write_text(last, encoding="utf-8")
-    (tmp_path / "2021.txt").write_text(base, encoding="utf-8")
+    write_two_years(tmp_path)
     db = tmp_path / "n.db"
     CliRunner().invoke(main, ["parse", "--db", str(db), str(tmp_path / "2021.txt")])
     CliRunner().invoke(main, ["parse", "--db", str(db), str(tmp_path / "2020.txt")])
