@@ -153,8 +153,13 @@ class ReportSpider(scrapy.Spider):
         return self._columns
 
     def _owner(self, unit: Unit, title: str) -> Unit | None:
-        """Whose report a title is: the column's unit, another registered unit it names, or nobody."""
-        others = [u.name for u in self.registry.units if u.code != unit.code]
+        """Whose report a title is: the column's unit, another unit of its county it names, or nobody.
+
+        Only the county's own units are compared, which keeps this linear in the registry's size.
+        """
+        county = self.registry.county_of(unit)
+        neighbours = self._county_units(county.code)
+        others = [u.name for u in neighbours if u.code != unit.code]
         verdict = belongs_to(title, unit.name, others)
         if verdict:
             return unit
@@ -166,8 +171,16 @@ class ReportSpider(scrapy.Spider):
             if named and _county_prefix(named) and _county_prefix(named) != _county_prefix(county):
                 return None
             return unit
-        named = next((u for u in self.registry.units if u.code != unit.code and u.name in title), None)
+        named = next((u for u in neighbours if u.code != unit.code and u.name in title), None)
         return named
+
+    def _county_units(self, county_code: str) -> list[Unit]:
+        """The units of one county (a report names a unit of its own county; other counties' are foreign)."""
+        if not hasattr(self, "_by_county"):
+            self._by_county: dict[str, list[Unit]] = {}
+            for u in self.registry.units:
+                self._by_county.setdefault(self.registry.county_of(u).code, []).append(u)
+        return self._by_county.get(county_code, [])
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         unit = self.registry.get(response.meta["unit"])
