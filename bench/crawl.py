@@ -533,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sites", type=int, default=None, help="generated sites in the night (default 3000; 200 with --quick)")
-    ap.add_argument("--quick", action="store_true", help="small worlds: a smoke run of a minute or two")
+    ap.add_argument("--quick", action="store_true", help="small worlds (100 + 200 sites): a smoke run of 2–4 minutes")
     ap.add_argument("--compare-sites", type=int, default=None, help="generated sites for part 1 (300; 100 with --quick)")
     ap.add_argument("--rounds", type=int, default=3, help="nianbao/bare pairs in part 1")
     ap.add_argument("--skip-compare", action="store_true", help="only the night")
