@@ -351,7 +351,8 @@ def header(args, nofile) -> None:
     print("settings (crawler/settings.py, used by both crawls): " + ", ".join(f"{k}={v}" for k, v in shared.items()))
     print("overrides for both crawls: " + " ".join(f"-s {k}={v}" for k, v in OVERRIDES.items()))
     print("nianbao's own: DOWNLOAD_HANDLERS=scrapy-playwright (plain requests go through Scrapy's HTTP/1.1 handler), "
-          "its 3 downloader middlewares, StorePipeline (SQLite), ResumableDupeFilter; no JOBDIR")
+          f"its {len(project.DOWNLOADER_MIDDLEWARES)} downloader middlewares, StorePipeline (SQLite), "
+          "ResumableDupeFilter; no JOBDIR")
 
 
 # ==================================================================== 1. nianbao vs bare Scrapy
@@ -554,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"work dir (DBs, registries, logs): {work} on {filesystem(work)}"
-          f"{'' if args.keep else ', removed at the end'}; SQLite as nianbao opens it (WAL, default synchronous)")
+          f"{'' if args.keep else ', removed at the end'}; SQLite as nianbao's Store opens it")
     print()
     t0 = time.perf_counter()
     try:

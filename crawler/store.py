@@ -369,8 +369,8 @@ class Store:
             if row:
                 return row[0]
         row = self.db.execute(
-            "SELECT id FROM reports WHERE unit = ? AND year = ? AND status != 'failed' ORDER BY published DESC, id LIMIT 1",
-            [unit, year]).fetchone()
+            "SELECT id FROM reports WHERE unit = ? AND year = ? AND status != 'failed' AND (? IS NULL OR unit_code IS NULL) "
+            "ORDER BY published DESC, id LIMIT 1", [unit, year, unit_code]).fetchone()
         return row[0] if row else None
 
     # ------------------------------------------------------------ crawl bookkeeping
@@ -423,7 +423,8 @@ class Store:
             if ids:
                 return ids
         return [r[0] for r in self.db.execute(
-            "SELECT id FROM reports WHERE unit = ? AND year = ? AND status != 'failed' ORDER BY id", [unit, year])]
+            "SELECT id FROM reports WHERE unit = ? AND year = ? AND status != 'failed' AND (? IS NULL OR unit_code IS NULL) "
+            "ORDER BY id", [unit, year, unit_code])]
 
     def report_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM reports ORDER BY id")]
