@@ -1,143 +1,186 @@
-"""Item pipeline: fetch outcomes → ``fetches``; documents → raw store → parse → check → store.
+"""Item pipeline: fetch outcomes → ``fetches``; documents → raw store → the parse queue.
 
-Parsing runs in a thread (a PDF or a LibreOffice conversion takes a second or more) so the crawl keeps
-downloading; every database write happens in the crawl's own thread, one transaction per document.
+The crawl only keeps bytes: a new document's raw content, its source row (with the validators the
+next conditional GET sends) and its queue entry are written in one transaction, and the parse stage
+(:mod:`crawler.parsestage`, a child process started here) reads the page metadata, parses, checks and
+stores the report. Downloads never wait for a PDF to be parsed or 200 cells to be written, and a
+kill at any point loses nothing: what is stored raw is queued, what is queued gets parsed.
+
+``NIANBAO_PARSE = "process"`` (the default) runs the stage beside the crawl, at a lower CPU priority,
+and waits for it to empty the queue after the spider closes; ``"inline"`` empties the queue in the
+crawl's own process after the spider closes; ``"off"`` leaves it for ``nianbao ingest``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import date
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy import signals
+from twisted.internet import reactor, task
+from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 
 from parsers import sniff
-from parsers.isolate import parse_isolated
-from parsers.model import Report
 
-from .ingest import check_report, fill_from_page, recheck_next_year
 from .items import ATTACHMENT, PAGE, DocumentItem, FetchItem
-from .registry import Registry
-from .store import Store, sha256
+from .store import Store, now, sha256
 
 log = logging.getLogger(__name__)
 
+ROOT = Path(__file__).resolve().parents[1]
+_FETCH_FLUSH_SECONDS = 1.0
+_FETCH_FLUSH_ROWS = 500
+
 
 class StorePipeline:
-    """Keeps every fetched document and its parse in the SQLite store named by ``NIANBAO_DB``."""
+    """Keeps every fetched document raw in the SQLite store named by ``NIANBAO_DB`` and queues it."""
 
-    def __init__(self, db_path: str, run: int | None):
+    def __init__(self, db_path: str, run: int | None, *, parse: str = "process", registry: str | None = None):
         self.db_path = db_path
         self.run = run
+        self.parse = parse
+        self.registry_path = registry
         self.store: Store | None = None
+        self._fetches: list[dict[str, Any]] = []
+        self._flusher: task.LoopingCall | None = None
+        self.stage: subprocess.Popen | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        pipeline = cls(crawler.settings.get("NIANBAO_DB", "nianbao.db"), crawler.settings.getint("NIANBAO_RUN") or None)
+        s = crawler.settings
+        pipeline = cls(s.get("NIANBAO_DB", "nianbao.db"), s.getint("NIANBAO_RUN") or None,
+                       parse=s.get("NIANBAO_PARSE", "process"), registry=s.get("NIANBAO_REGISTRY"))
         pipeline.crawler = crawler
+        crawler.signals.connect(pipeline.engine_stopped, signal=signals.engine_stopped)
         return pipeline
 
+    # ------------------------------------------------------------ life cycle
     def open_spider(self, spider=None) -> None:
         self.store = Store(self.db_path)
+        self._flusher = task.LoopingCall(self._flush_fetches)
+        self._flusher.start(_FETCH_FLUSH_SECONDS, now=False)
+        if self.parse == "process":
+            self._start_stage()
 
     def close_spider(self, spider=None) -> None:
+        if self._flusher and self._flusher.running:
+            self._flusher.stop()
+        if self.store:
+            self._flush_fetches()
+        if self.stage is not None and self.stage.stdin:
+            self.stage.stdin.close()  # “no more entries”: the stage empties the queue and exits
+
+    def engine_stopped(self) -> Deferred | None:
+        """After the spider closed (Scrapy's elapsed time is the crawl's): wait for the parse stage,
+        so that a finished ``nianbao crawl`` or ``scrapy crawl`` has parsed everything it fetched."""
+        if self.parse == "inline":
+            return deferToThread(self._drain_inline)
+        if self.stage is None:
+            self._close_store()
+            return None
+        stage = self.stage
+        waiting = Deferred()
+
+        def poll() -> None:
+            if stage.poll() is None:
+                reactor.callLater(0.1, poll)
+                return
+            if stage.returncode:
+                log.error("the parse stage exited with %s; what it left stays queued (nianbao ingest)",
+                          stage.returncode)
+            self._record_stage()
+            self._close_store()
+            waiting.callback(None)
+
+        poll()
+        return waiting
+
+    def _close_store(self) -> None:
         if self.store:
             self.store.close()
+            self.store = None
 
-    @property
-    def registry(self) -> Registry:
-        return self.crawler.spider.registry
+    def _registry_path(self) -> str | None:
+        spider = getattr(self.crawler, "spider", None)
+        arg = getattr(spider, "registry_arg", None)
+        if isinstance(arg, (str, os.PathLike)):
+            return str(arg)
+        source = getattr(arg, "source", None) if arg is not None else None
+        return self.registry_path or source
 
-    async def process_item(self, item: Any, spider=None):
+    def _start_stage(self) -> None:
+        cmd = [sys.executable, "-m", "crawler.parsestage", "--db", self.db_path, "--follow", "--nice", "10"]
+        registry = self._registry_path()
+        if registry:
+            cmd += ["--registry", registry]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        # stdin is the stage's lifeline: closed when the crawl ends (or dies), the stage drains and exits
+        self.stage = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self._stage_started = time.monotonic()
+
+    def _record_stage(self) -> None:
+        out = (self.stage.stdout.read() if self.stage and self.stage.stdout else b"").decode(errors="replace")
+        stats = self.crawler.stats
+        for pair in out.split():
+            key, _, value = pair.partition("=")
+            if value.isdigit():
+                stats.set_value(f"nianbao/parsed/{key}", int(value))
+        stats.set_value("nianbao/parse_stage_seconds", round(time.monotonic() - self._stage_started, 2))
+
+    def _drain_inline(self) -> None:
+        from .parsestage import drain
+
+        spider = getattr(self.crawler, "spider", None)
+        registry = getattr(spider, "registry", None) if spider is not None else None
+        counts = drain(self.db_path, registry)
+        for key, value in counts.items():
+            self.crawler.stats.set_value(f"nianbao/parsed/{key}", value)
+        self._close_store()
+
+    # ------------------------------------------------------------ items
+    def process_item(self, item: Any, spider=None):
         if isinstance(item, FetchItem):
-            self.store.record_fetch(self.run, {k: v for k, v in dataclasses.asdict(item).items() if k != "request"})
+            row = {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
+            self._fetches.append({**row, "at": now()})
+            if len(self._fetches) >= _FETCH_FLUSH_ROWS:
+                self._flush_fetches()
             self.crawler.stats.inc_value(f"nianbao/fetch/{item.outcome}")
             return item
         if not isinstance(item, DocumentItem):
             return item
+        store = self.store
         digest = sha256(item.body)
-        known = self.store.source(item.url)
-        if known and known.get("sha256") == digest and (self._parsed(digest) or item.role == PAGE):
+        known = store.source(item.url)
+        if known and known.get("sha256") == digest and (
+                item.role == PAGE or store.is_queued(item.url, digest) or self._parsed(digest)):
             # a 304, or the same bytes at the same address (a server that ignores conditional GET)
             self.crawler.stats.inc_value("nianbao/documents/unchanged")
             self._done(item)
             return item
-        if self._parsed(digest):
-            # the same file on another page (a re-publication): no new parse; the earliest date counts
-            self._another_page(item, digest)
-            return item
-        if item.role == PAGE and item.meta.get("attachments") and not item.meta.get("has_report_table"):
-            # “详见附件”: the page is kept, the report is in its attachments
-            self.store.add_document(item.body, name=item.url.rsplit("/", 1)[-1], source=item.url,
-                                    kind=sniff(item.body, item.url, item.content_type))
-            self.store.save_source(item.url, self._source_fields(item, digest))
-            self.crawler.stats.inc_value("nianbao/documents/stored")
-            return item
-        report = await maybe_deferred_to_future(deferToThread(self._parse, item))
-        return self._store(report, item, digest)
-
-    def _another_page(self, item: DocumentItem, digest: str) -> None:
-        self.store.save_source(item.url, self._source_fields(item, digest))
-        for (rid,) in self.store.db.execute("SELECT id FROM reports WHERE document = ?", [digest]).fetchall():
-            report = self.store.load_report(rid)
-            if report is None or report.error is not None or not item.published:
-                continue
-            try:
-                page_date = date.fromisoformat(item.published[:10])
-            except ValueError:
-                continue
-            if report.published is None or page_date < report.published:
-                report.published = page_date
-                unit = self.registry.get(item.unit_code)
-                deadline = self.registry.deadline(unit, report.year) if unit and report.year else None
-                check_report(report, self.store, level=unit.level if unit else None, deadline=deadline,
-                             unit_code=item.unit_code)
-                self.store.save_reports(digest, [report], unit_code=item.unit_code)
-        self.crawler.stats.inc_value("nianbao/documents/republished")
-        self._done(item)
-
-    def _parsed(self, digest: str) -> bool:
-        return self.store.db.execute("SELECT 1 FROM reports WHERE document = ?", [digest]).fetchone() is not None
-
-    def _meta(self, item: DocumentItem) -> dict[str, Any]:
-        unit = self.registry.get(item.unit_code)
-        return {"unit": unit.name if unit else None, "year": item.year, "published": item.published,
-                "title": item.title}
-
-    def _parse(self, item: DocumentItem) -> Report:
-        """Runs in a worker thread: parsing only (risky formats in a limited child process), no database."""
         name = item.filename or item.url.rsplit("/", 1)[-1]
-        meta = self._meta(item)
-        report = parse_isolated(item.body, item.url, name=name, content_type=item.content_type, meta=meta)
-        fill_from_page(report, meta)
-        return report
-
-    def _store(self, report: Report, item: DocumentItem, digest: str) -> DocumentItem:
-        unit = self.registry.get(item.unit_code)
-        (earliest,) = self.store.db.execute("SELECT min(published) FROM reports WHERE document = ?", [digest]).fetchone()
-        if earliest and report.error is None and (report.published is None or date.fromisoformat(earliest) < report.published):
-            # the same file met on two pages at once: the first publication counts, whichever is parsed last
-            report.published = date.fromisoformat(earliest)
-        year = report.year
-        deadline = self.registry.deadline(unit, year) if unit and year else None
-        check_report(report, self.store, level=unit.level if unit else None, deadline=deadline,
-                     unit_code=item.unit_code)
-        name = item.filename or item.url.rsplit("/", 1)[-1]
-        self.store.add_document(item.body, name=name, source=item.url, kind=sniff(item.body, name, item.content_type))
-        self.store.save_reports(digest, [report], unit_code=item.unit_code)
-        self.store.save_source(item.url, self._source_fields(item, digest))
-        if report.error is None and report.year is not None:
-            recheck_next_year(self.store, report, unit_code=item.unit_code, level=unit.level if unit else None,
-                              deadline=self.registry.deadline(unit, report.year + 1) if unit else None)
-        stat = "failed" if report.error else ("inconsistent" if any(
-            r.status == "fail" and r.severity == "error" for r in report.rules) else "ok")
-        self.crawler.stats.inc_value(f"nianbao/reports/{stat}")
+        with store.transaction():
+            store.add_document(item.body, name=name, source=item.url, kind=sniff(item.body, name, item.content_type))
+            store.save_source(item.url, self._source_fields(item, digest))
+            store.enqueue(item.url, digest, self._queue_fields(item), self.run)
+            self._flush_fetches()  # the fetch log commits with the document it led to
         self.crawler.stats.inc_value("nianbao/documents/stored")
         self._done(item)
         return item
+
+    def _flush_fetches(self) -> None:
+        if self._fetches and self.store is not None:
+            rows, self._fetches = self._fetches, []
+            self.store.record_fetches(self.run, rows)
+
+    def _parsed(self, digest: str) -> bool:
+        return self.store.db.execute("SELECT 1 FROM reports WHERE document = ?", [digest]).fetchone() is not None
 
     def _done(self, item: DocumentItem) -> None:
         """An attachment whose outcome is stored is never fetched again by a resumed crawl. (Pages are
@@ -152,6 +195,11 @@ class StorePipeline:
         return {"unit_code": item.unit_code, "role": item.role, "page_url": item.page_url, "sha256": digest,
                 "etag": item.etag, "last_modified": item.last_modified, "title": item.title, "year": item.year,
                 "published": item.published, "publisher": item.publisher, "filename": item.filename}
+
+    @staticmethod
+    def _queue_fields(item: DocumentItem) -> dict[str, Any]:
+        # not dataclasses.asdict: it would deep-copy the body and the request
+        return {f.name: getattr(item, f.name) for f in dataclasses.fields(item) if f.name not in ("body", "request")}
 
 
 __all__ = ["StorePipeline", "ATTACHMENT", "PAGE"]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -143,14 +144,15 @@ def load(path: str | Path) -> Registry:
     """Read a registry YAML file; raises :class:`RegistryError` naming what is wrong."""
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        # libyaml's loader when present: a national registry has tens of thousands of units
+        data = yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise RegistryError(f"无法读取名录 {p}：{exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("units"), list):
         raise RegistryError(f"名录 {p} 应有顶层键 units（单位列表）")
     units = [_unit(raw, i) for i, raw in enumerate(data["units"])]
     codes = [u.code for u in units]
-    dupes = {c for c in codes if codes.count(c) > 1}
+    dupes = {c for c, n in Counter(codes).items() if n > 1}
     if dupes:
         raise RegistryError(f"名录中单位代码重复：{', '.join(sorted(dupes))}")
     reg = Registry(units, source=str(p))

@@ -38,6 +38,12 @@ NIANBAO_DB = os.environ.get("NIANBAO_DB", "nianbao.db")
 NIANBAO_REGISTRY = os.environ.get("NIANBAO_REGISTRY")
 
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+# The pipeline only stores raw bytes and queues them; the parse stage runs beside the crawl
+# ("process"), in the crawl's process after it ("inline"), or not at all ("off": nianbao ingest).
+NIANBAO_PARSE = os.environ.get("NIANBAO_PARSE", "process")
+# A callback yields a handful of items and requests; Scrapy's default (100) starts 100 asyncio tasks
+# for every response's output, which costs more than handling the output itself.
+CONCURRENT_ITEMS = 8
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalGetMiddleware": 560,
     "crawler.middlewares.ChallengeMiddleware": 570,
@@ -49,8 +55,8 @@ DOWNLOADER_MIDDLEWARES = {
 # list built by scripts). Debian's chromium by path; Playwright's own download where present.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "http": "crawler.handlers.LazyPlaywrightDownloadHandler",
+    "https": "crawler.handlers.LazyPlaywrightDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 _chromium = os.environ.get("NIANBAO_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -118,6 +119,14 @@ CREATE TABLE IF NOT EXISTS sources (
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS queue (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    url TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES documents(sha256),
+    item TEXT NOT NULL,
+    run INTEGER,
+    queued_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS units (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -143,6 +152,7 @@ CREATE TABLE IF NOT EXISTS expected_reports (
     checked_at TEXT,
     PRIMARY KEY (unit_code, year)
 );
+CREATE INDEX IF NOT EXISTS queue_url ON queue(url);
 CREATE INDEX IF NOT EXISTS fetches_unit ON fetches(unit_code, run);
 CREATE INDEX IF NOT EXISTS sources_unit ON sources(unit_code, year);
 CREATE INDEX IF NOT EXISTS reports_unit_year ON reports(unit, year);
@@ -198,12 +208,26 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction; nested calls join the outermost one (so a caller can make several of the
+        store's writes — a report, its source, its queue entry — commit or roll back together)."""
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > 1:
+                yield
+            else:
+                with self.db.conn:
+                    yield
+        finally:
+            self._depth -= 1
+
     # ------------------------------------------------------------ raw documents
     def add_document(self, data: bytes, *, name: str | None = None, source: str | None = None,
                      kind: str | None = None) -> str:
         """Keep a raw document (once per content); returns its SHA-256."""
         digest = sha256(data)
-        with self.db.conn:
+        with self.transaction():
             self.db.execute(
                 "INSERT OR IGNORE INTO documents (sha256, size, kind, name, source, first_seen) VALUES (?, ?, ?, ?, ?, ?)",
                 [digest, len(data), kind, name, source, now()],
@@ -230,7 +254,7 @@ class Store:
         and a crash between two of them would leave a report without its cells.
         """
         ids = []
-        with self.db.conn:
+        with self.transaction():
             for index, report in enumerate(reports):
                 rid = self.report_id(document, index)
                 ids.append(rid)
@@ -289,7 +313,7 @@ class Store:
 
     def save_rule_results(self, report_id: str, results: list[RuleResult]) -> None:
         """Replace a stored report's rule results (after a cross-year neighbour arrived)."""
-        with self.db.conn:
+        with self.transaction():
             self._write_rules(report_id, results)
 
     def _report_row(self, rid: str, document: str, report: Report, unit_code: str | None) -> dict[str, Any]:
@@ -376,18 +400,52 @@ class Store:
     # ------------------------------------------------------------ crawl bookkeeping
     def start_run(self, units: int | None = None) -> int:
         """A new crawl run; a run left ``running`` by a crash is what the next check reports."""
-        with self.db.conn:
+        with self.transaction():
             cur = self.db.execute("INSERT INTO runs (started, status, units) VALUES (?, 'running', ?)", [now(), units])
         return cur.lastrowid
 
     def finish_run(self, run: int, status: str, stats: dict[str, Any]) -> None:
-        with self.db.conn:
+        with self.transaction():
             self.db.execute("UPDATE runs SET finished = ?, status = ?, stats = ? WHERE id = ?",
                             [now(), status, json.dumps(stats, ensure_ascii=False, default=str), run])
 
     def record_fetch(self, run: int | None, fetch: dict[str, Any]) -> None:
-        with self.db.conn:
-            self._insert("fetches", [{"run": run, "at": now(), **fetch}])
+        self.record_fetches(run, [fetch])
+
+    def record_fetches(self, run: int | None, fetches: list[dict[str, Any]]) -> None:
+        """Fetch outcomes (each dict may carry its own ``at``); one transaction for all of them."""
+        if not fetches:
+            return
+        cols = ("run", "at", "unit_code", "url", "kind", "status", "outcome", "error", "redirected_from", "bytes",
+                "browser")
+        stamp = now()
+        with self.transaction():
+            self._insert("fetches", [{c: f.get(c) for c in cols} | {"run": run, "at": f.get("at") or stamp,
+                                                                     "browser": int(bool(f.get("browser")))}
+                                     for f in fetches])
+
+    # ------------------------------------------------------------ the parse queue
+    def enqueue(self, url: str, digest: str, item: dict[str, Any], run: int | None = None) -> None:
+        """A stored raw document waits for the parse stage (``crawler.parsestage``)."""
+        with self.transaction():
+            self.db.execute("INSERT INTO queue (url, sha256, item, run, queued_at) VALUES (?, ?, ?, ?, ?)",
+                            [url, digest, json.dumps(item, ensure_ascii=False, default=str), run, now()])
+
+    def queued(self, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        """Queue entries in arrival order (``item`` decoded)."""
+        rows = self.db.execute("SELECT id, url, sha256, item, run FROM queue WHERE id > ? ORDER BY id LIMIT ?",
+                               [after, limit]).fetchall()
+        return [{"id": r[0], "url": r[1], "sha256": r[2], "item": json.loads(r[3]), "run": r[4]} for r in rows]
+
+    def dequeue(self, entry_id: int) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM queue WHERE id = ?", [entry_id])
+
+    def queue_size(self) -> int:
+        return self.db.execute("SELECT count(*) FROM queue").fetchone()[0]
+
+    def is_queued(self, url: str, digest: str) -> bool:
+        return self.db.execute("SELECT 1 FROM queue WHERE url = ? AND sha256 = ? LIMIT 1", [url, digest]).fetchone() is not None
 
     def source(self, url: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM sources WHERE url = ?", [url]))
@@ -395,7 +453,7 @@ class Store:
 
     def save_source(self, url: str, fields: dict[str, Any]) -> None:
         """Remember where a document came from (and its validators for the next conditional GET)."""
-        with self.db.conn:
+        with self.transaction():
             old = self.source(url)
             row = {**(old or {"first_seen": now()}), **{k: v for k, v in fields.items() if v is not None},
                    "url": url, "last_seen": now()}
@@ -411,7 +469,7 @@ class Store:
                          "columns": json.dumps(u.columns, ensure_ascii=False),
                          "recipients": json.dumps(u.recipients, ensure_ascii=False),
                          "deadline": u.deadline, "active_from": u.active_from})
-        with self.db.conn:
+        with self.transaction():
             self._insert("units", rows, upsert_key="code")
 
     def reports_of(self, *, unit: str | None, year: int, unit_code: str | None = None) -> list[str]:

@@ -4,7 +4,8 @@
     nianbao crawl --registry registry/example.yaml          # the same, with progress and a summary
 
 One spider for every site; what differs per CMS lives in :mod:`spiders.adapters`. Each list page goes
-through the adapter that recognises it; each article through :func:`spiders.article.parse_article`.
+through the adapter that recognises it; each article's attachment links through
+:func:`spiders.article.attachment_links` (its metadata is read by the parse stage).
 Every request carries the unit it is for, and every final outcome — a page, a 404, a timeout — is
 reported to the store's ``fetches`` table by the pipeline (as a :class:`crawler.items.FetchItem`).
 """
@@ -24,7 +25,7 @@ from crawler.middlewares import browser_meta
 from crawler.registry import Registry, Unit, load
 
 from .adapters import adapter_for
-from .article import parse_article
+from .article import attachment_links
 from .titles import belongs_to, is_report_title, report_year, title_unit
 
 
@@ -188,13 +189,10 @@ class ReportSpider(scrapy.Spider):
         if response.status == 304:  # not stored yet (the middleware serves stored copies)
             yield self._outcome(response, "article", outcome="not_modified")
             return
-        article = parse_article(response)
-        info = {
-            "title": article.title or entry.get("title"),
-            "published": article.published or entry.get("published"),
-            "publisher": article.publisher or entry.get("publisher"),
-            "year": entry.get("year") or (report_year(article.title, article.published) if article.title else None),
-        }
+        # Only the links are read here; the page's metadata (title, 发布日期, 发布机构) and whether it
+        # holds the tables are the parse stage's work, on the stored page (crawler.parsestage).
+        links = attachment_links(response)
+        info = {k: entry.get(k) for k in ("title", "published", "publisher", "year")}
         yield self._outcome(response, "article", outcome=_outcome_of(response))
         yield DocumentItem(
             unit_code=unit.code, url=response.url, role=PAGE, body=response.body, page_url=response.url,
@@ -202,10 +200,9 @@ class ReportSpider(scrapy.Spider):
             content_type=_header(response, "Content-Type"), status=response.status,
             etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
             requested_url=_requested(response), **info,
-            meta={"attachments": len(article.attachments), "has_report_table": article.has_report_table,
-                  "encoding": getattr(response, "encoding", None)},
+            meta={"attachments": len(links), "encoding": getattr(response, "encoding", None)},
         )
-        for att in article.attachments:
+        for att in links:
             headers = {"Referer": response.url}  # VSB refuses attachments without one; browsers send it
             yield scrapy.Request(att.url, callback=self.parse_attachment, errback=self.on_error, headers=headers,
                                  meta=self._meta(unit, kind="attachment", entry={**info, "filename": att.name},

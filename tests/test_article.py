@@ -190,3 +190,38 @@ def test_plain_says_see_attachment(plain):
 ])
 def test_iso_date(text, iso):
     assert iso_date(text) == iso
+
+
+CONTENT_CASES = [
+    '<div class="TRS_Editor"></div><div id="zoom"><p>正文</p></div><div class="TRS_Editor">x</div>',
+    '<div class="main content"><p>a</p></div><div id="vsb_content_2"><table><tr><td>1</td></tr></table></div>',
+    '<div class=" article_content  x"><p>b</p></div><article><p>c</p></article>',
+    '<article><p>c</p></article><div class="contentx"><p>d</p></div>',
+    '<div><meta name="ContentStart"><p>e</p></div><div class="TRS_Editor">f</div>',
+    '<div class="trs_editor_view"><a href="a.pdf"></a></div><div id="UCAP-CONTENT">g</div>',
+    '<div id="Content"></div><div class="bt_content">h</div><div class="v_news_content">i</div>',
+]
+
+
+@pytest.mark.parametrize("html", CONTENT_CASES + ["FILES"])
+def test_content_area_ranking_equals_the_xpath_order(html):
+    """The one-pass content finder picks what evaluating CONTENT_SELECTORS in order would pick."""
+    from lxml import etree
+    from parsel import Selector
+
+    from spiders.article import CONTENT_SELECTORS, _content_root
+
+    def by_xpath(root):
+        for xpath in CONTENT_SELECTORS:
+            for found in root.xpath(xpath):
+                if "".join(found.itertext()).strip() or found.xpath(".//img|.//table|.//a"):
+                    return found
+        return None
+
+    pages = [f.read_bytes().decode("utf-8", "replace") for f in sorted(FIXTURES.rglob("*.htm*"))] \
+        if html == "FILES" else [f"<html><body>{html}</body></html>"]
+    assert pages
+    for page in pages:
+        root = Selector(text=page).root
+        expected = by_xpath(root)
+        assert _content_root(root) is expected, etree.tostring(expected)[:200] if expected is not None else None

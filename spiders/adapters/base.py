@@ -15,6 +15,7 @@ from urllib.parse import urljoin as _urljoin
 from urllib.parse import urlsplit
 
 import scrapy
+from lxml import etree
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
@@ -168,12 +169,24 @@ def in_chrome(el: Any) -> bool:
     return False
 
 
-def link_title(a: Selector) -> str:
-    """A link's title: its title attribute (lists truncate the text), else its text without dates."""
-    title = clean(a.attrib.get("title"))
+_ANCHORS = etree.XPath("//a[@href]")
+_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
+
+
+def anchors(sel: Selector) -> list[Any]:
+    """The page's ``<a href>`` elements, as lxml elements: list pages are read for every unit every
+    night, and a parsel Selector around each link and each text node cost more than the rest."""
+    return _ANCHORS(sel.root)
+
+
+def link_title(a: Selector | Any) -> str:
+    """A link's title: its title attribute (lists truncate the text), else its text without dates.
+    Takes a Selector or an lxml element."""
+    el = getattr(a, "root", a)
+    title = clean(el.get("title"))
     if title:
         return title
-    texts = [t for t in a.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall() if not is_date_only(t)]
+    texts = [t for t in _VISIBLE_TEXT(el) if not is_date_only(t)]
     return clean(" ".join(texts))
 
 
@@ -214,15 +227,15 @@ def link_entries(
     """The list items of a page: links to an article URL of the shape (``article``), or links shown
     with a date; ``accept(url, title, date)`` replaces that test when given. Site chrome is skipped."""
     entries: dict[str, Entry] = {}
-    for a in sel.xpath("//a[@href]"):
-        href = a.attrib.get("href", "")
-        if not is_followable(href) or in_chrome(a.root):
+    for a in anchors(sel):
+        href = a.get("href", "")
+        if not is_followable(href) or in_chrome(a):
             continue
         url = urljoin(base, href)
         title = link_title(a)
         if len(squeeze(title)) < 4 or is_pager_text(title):
             continue
-        date = _date_near(a.root)
+        date = _date_near(a)
         if accept:
             ok = accept(url, title, date)
         else:  # a dated link to a directory is a column's “more” link, not an item
@@ -307,9 +320,9 @@ def merge_entries(*lists: Iterable[Entry]) -> list[Entry]:
 def pager_links(sel: Selector, base: str) -> list[tuple[str, str]]:
     """(text, absolute URL) of every link whose text is a pager's."""
     out = []
-    for a in sel.xpath("//a[@href]"):
-        text = clean(" ".join(a.xpath(".//text()").getall()))
-        href = a.attrib.get("href", "")
+    for a in anchors(sel):
+        text = clean(" ".join(a.itertext()))
+        href = a.get("href", "")
         if is_followable(href) and is_pager_text(text):
             out.append((text, urljoin(base, href)))
     return out
@@ -420,8 +433,8 @@ def sub_columns(
     here = column_dir(response_url)
     here_path = urlsplit(here).path
     out: list[str] = []
-    for a in sel.xpath("//a[@href]"):
-        href = a.attrib.get("href", "")
+    for a in anchors(sel):
+        href = a.get("href", "")
         if not is_followable(href):
             continue
         url = urljoin(base, href).split("#", 1)[0]
@@ -441,7 +454,7 @@ def sub_columns(
                 and path.startswith(here_path)
                 and not _own_page(path, here_path)
                 and bool(dir_shaped.search(path))
-                and not in_chrome(a.root)
+                and not in_chrome(a)
             )
             ok = below or kind == "year"
         if ok and not is_pager_text(text):

@@ -1,0 +1,315 @@
+"""The parse stage: raw documents the crawl queued → page metadata → parse → check → store.
+
+The crawl only fetches: :class:`crawler.pipelines.StorePipeline` keeps each new document's bytes and
+puts it in the store's ``queue`` table, in the same transaction. This stage empties the queue, in its
+own process (started by the pipeline, or by ``nianbao ingest``), so that parsing a PDF, checking the
+rules against last year and writing 200 cells never hold up the downloads:
+
+    python -m crawler.parsestage --db nianbao.db --registry registry.yaml [--follow]
+
+Each queue entry is handled in one transaction with its deletion from the queue, so a kill at any
+point leaves the entry either done or still queued; handling one twice changes nothing. One stage runs
+per database at a time (a lock file beside it); a second waits for the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import logging
+import os
+import sys
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from parsers.isolate import parse_isolated
+from parsers.model import Report
+
+from .ingest import check_report, fill_from_page, recheck_next_year
+from .items import ATTACHMENT, PAGE
+from .registry import Registry, load
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+_PAGE_CACHE = 256  # article pages remembered for their attachments (a page's files follow it closely)
+
+
+def page_info(body: bytes, url: str, *, content_type: str | None = None, encoding: str | None = None,
+              entry: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What an article page says of its report: title, date, publisher, year, and whether the page
+    holds the tables itself or only points to attachments. The page's own metadata wins over what
+    the list said (``entry``), as a person reading the page would take it."""
+    from scrapy.http import HtmlResponse
+
+    from spiders.article import parse_article
+    from spiders.titles import report_year
+
+    entry = entry or {}
+    headers = {"Content-Type": content_type} if content_type else {}
+    try:
+        response = HtmlResponse(url=url, body=body, headers=headers, encoding=encoding or None)
+        article = parse_article(response)
+    except Exception as exc:  # a page lxml cannot read: the list's word is all there is
+        log.info("article %s unreadable: %s", url, exc)
+        return {**{k: entry.get(k) for k in ("title", "published", "publisher", "year")},
+                "attachments": 0, "has_report_table": False}
+    return {
+        "title": article.title or entry.get("title"),
+        "published": article.published or entry.get("published"),
+        "publisher": article.publisher or entry.get("publisher"),
+        "year": entry.get("year") or (report_year(article.title, article.published) if article.title else None),
+        "attachments": len(article.attachments),
+        "has_report_table": article.has_report_table,
+    }
+
+
+class ParseStage:
+    """Empties the store's parse queue; ``stats`` counts what became of each entry."""
+
+    def __init__(self, store: Store, registry: Registry | None):
+        self.store = store
+        self.registry = registry
+        self.stats: Counter[str] = Counter()
+        self._pages: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    # ------------------------------------------------------------ the loop
+    def run(self, *, follow: Callable[[], bool] | None = None, poll: float = 0.2) -> Counter[str]:
+        """Handle queue entries until the queue is empty — or, while ``follow()`` is true, keep
+        waiting for more (the crawl is still adding)."""
+        last = 0  # queue ids only grow (AUTOINCREMENT), so nothing is met twice
+        while True:
+            entries = self.store.queued(after=last)
+            if not entries:
+                if follow is not None and follow():
+                    time.sleep(poll)
+                    continue
+                if self.store.queued(after=last, limit=1):  # added between the last look and now
+                    continue
+                return self.stats
+            for entry in entries:
+                last = entry["id"]
+                try:
+                    self.stats[self.handle(entry)] += 1
+                except Exception:  # one document must not stop the rest
+                    log.exception("parse stage: %s failed", entry["url"])
+                    self.stats["error"] += 1
+                    self._give_up(entry)
+
+    def _give_up(self, entry: dict[str, Any]) -> None:
+        """An entry whose handling raised (a bug, not a bad document: those are stored as failures)
+        would otherwise be retried forever; it is dropped from the queue, its raw bytes stay."""
+        try:
+            self.store.db.conn.rollback()
+            self.store.dequeue(entry["id"])
+        except Exception:
+            log.exception("parse stage: could not drop %s from the queue", entry["url"])
+
+    # ------------------------------------------------------------ one entry
+    def handle(self, entry: dict[str, Any]) -> str:
+        """One queued document: returns what became of it (report_ok, report_inconsistent,
+        report_failed, page_kept, republished, missing)."""
+        store, item, digest = self.store, dict(entry["item"]), entry["sha256"]
+        body = store.document_bytes(digest)
+        if body is None:
+            store.dequeue(entry["id"])
+            return "missing"
+        item.update(self._info(item, body))
+        if self._parsed(digest):
+            # the same file on another page (a re-publication), or handled before a kill: no new parse
+            with store.transaction():
+                self._another_page(item, digest)
+                store.dequeue(entry["id"])
+            return "republished"
+        if item["role"] == PAGE and item.get("attachments") and not item.get("has_report_table"):
+            # “详见附件”: the page is kept, the report is in its attachments
+            with store.transaction():
+                store.save_source(item["url"], self._source_fields(item, digest))
+                store.dequeue(entry["id"])
+            return "page_kept"
+        report = self._parse(item, body)
+        with store.transaction():
+            outcome = self._store(report, item, digest)
+            store.dequeue(entry["id"])
+        return outcome
+
+    def _info(self, item: dict[str, Any], body: bytes) -> dict[str, Any]:
+        """The page's metadata for a page; for an attachment, the metadata of the page linking it."""
+        entry = {k: item.get(k) for k in ("title", "published", "publisher", "year")}
+        if item["role"] == PAGE:
+            info = page_info(body, item["url"], content_type=item.get("content_type"),
+                             encoding=(item.get("meta") or {}).get("encoding"), entry=entry)
+            self._remember(item["url"], info)
+            return info
+        page = self._page(item.get("page_url"))
+        if page is None:
+            return {}
+        # the attachment's own list entry is the page's list entry; the page's reading of it wins
+        return {k: page.get(k) or entry.get(k) for k in ("title", "published", "publisher", "year")}
+
+    def _page(self, url: str | None) -> dict[str, Any] | None:
+        if not url:
+            return None
+        if url in self._pages:
+            self._pages.move_to_end(url)
+            return self._pages[url]
+        src = self.store.source(url)
+        body = self.store.document_bytes(src["sha256"]) if src and src.get("sha256") else None
+        if body is None:
+            return None
+        row = self.store.db.execute("SELECT item FROM queue WHERE url = ? ORDER BY id DESC LIMIT 1", [url]).fetchone()
+        queued = json.loads(row[0]) if row else {}
+        entry = {k: queued.get(k) or src.get(k) for k in ("title", "published", "publisher", "year")}
+        info = page_info(body, url, content_type=queued.get("content_type"),
+                         encoding=(queued.get("meta") or {}).get("encoding"), entry=entry)
+        self._remember(url, info)
+        return info
+
+    def _remember(self, url: str, info: dict[str, Any]) -> None:
+        self._pages[url] = info
+        self._pages.move_to_end(url)
+        while len(self._pages) > _PAGE_CACHE:
+            self._pages.popitem(last=False)
+
+    def _parsed(self, digest: str) -> bool:
+        return self.store.db.execute("SELECT 1 FROM reports WHERE document = ?", [digest]).fetchone() is not None
+
+    def _unit(self, code: str | None):
+        return self.registry.get(code) if self.registry is not None and code else None
+
+    def _deadline(self, unit, year: int | None):
+        return self.registry.deadline(unit, year) if unit is not None and year else None
+
+    def _meta(self, item: dict[str, Any]) -> dict[str, Any]:
+        unit = self._unit(item.get("unit_code"))
+        return {"unit": unit.name if unit else None, "year": item.get("year"), "published": item.get("published"),
+                "title": item.get("title")}
+
+    def _parse(self, item: dict[str, Any], body: bytes) -> Report:
+        """Parsing only (risky formats in a limited child process), no database."""
+        name = item.get("filename") or item["url"].rsplit("/", 1)[-1]
+        meta = self._meta(item)
+        report = parse_isolated(body, item["url"], name=name, content_type=item.get("content_type"), meta=meta)
+        fill_from_page(report, meta)
+        return report
+
+    def _store(self, report: Report, item: dict[str, Any], digest: str) -> str:
+        store, code = self.store, item.get("unit_code")
+        unit = self._unit(code)
+        (earliest,) = store.db.execute("SELECT min(published) FROM reports WHERE document = ?", [digest]).fetchone()
+        if earliest and report.error is None and (report.published is None or date.fromisoformat(earliest) < report.published):
+            # the same file met on two pages at once: the first publication counts, whichever is parsed last
+            report.published = date.fromisoformat(earliest)
+        check_report(report, store, level=unit.level if unit else None, deadline=self._deadline(unit, report.year),
+                     unit_code=code)
+        store.save_reports(digest, [report], unit_code=code)
+        store.save_source(item["url"], self._source_fields(item, digest))
+        if report.error is None and report.year is not None:
+            recheck_next_year(store, report, unit_code=code, level=unit.level if unit else None,
+                              deadline=self._deadline(unit, report.year + 1) if unit else None)
+        if report.error:
+            return "report_failed"
+        return "report_inconsistent" if any(r.status == "fail" and r.severity == "error" for r in report.rules) \
+            else "report_ok"
+
+    def _another_page(self, item: dict[str, Any], digest: str) -> None:
+        store = self.store
+        store.save_source(item["url"], self._source_fields(item, digest))
+        published = item.get("published")
+        for (rid,) in store.db.execute("SELECT id FROM reports WHERE document = ?", [digest]).fetchall():
+            report = store.load_report(rid)
+            if report is None or report.error is not None or not published:
+                continue
+            try:
+                page_date = date.fromisoformat(str(published)[:10])
+            except ValueError:
+                continue
+            if report.published is None or page_date < report.published:
+                report.published = page_date
+                code = item.get("unit_code")
+                unit = self._unit(code)
+                check_report(report, store, level=unit.level if unit else None,
+                             deadline=self._deadline(unit, report.year), unit_code=code)
+                store.save_reports(digest, [report], unit_code=code)
+
+    @staticmethod
+    def _source_fields(item: dict[str, Any], digest: str) -> dict[str, Any]:
+        keys = ("unit_code", "role", "page_url", "etag", "last_modified", "title", "year", "published", "publisher",
+                "filename")
+        return {**{k: item.get(k) for k in keys}, "sha256": digest}
+
+
+# ==================================================================== the stage's own process
+
+class StageLock:
+    """One parse stage per database: an exclusive lock on ``<db>.parse.lock`` (released by the kernel
+    when the holder dies, so a killed stage never blocks the next)."""
+
+    def __init__(self, db: str):
+        self.path = f"{db}.parse.lock"
+        self.fd: int | None = None
+
+    def __enter__(self) -> StageLock:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def drain(db: str, registry: str | Registry | None, *, follow: Callable[[], bool] | None = None) -> Counter[str]:
+    """Empty ``db``'s parse queue (holding the stage lock); returns what became of the entries."""
+    reg = load(registry) if isinstance(registry, str) else registry
+    with StageLock(db):
+        store = Store(db)
+        try:
+            return ParseStage(store, reg).run(follow=follow)
+        finally:
+            store.close()
+
+
+def _stdin_open() -> Callable[[], bool]:
+    """``follow`` for the child: true until the crawl closes our stdin (it finished, or it died)."""
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    sel.register(sys.stdin, selectors.EVENT_READ)
+    state = {"open": True}
+
+    def still_open() -> bool:
+        if state["open"] and sel.select(timeout=0):
+            if not os.read(sys.stdin.fileno(), 4096):
+                state["open"] = False
+        return state["open"]
+
+    return still_open
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m crawler.parsestage", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--registry")
+    ap.add_argument("--follow", action="store_true", help="keep waiting for entries until stdin closes")
+    ap.add_argument("--nice", type=int, default=0, help="lower this process's CPU priority by N")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s parse-stage %(levelname)s %(message)s")
+    if args.nice:
+        try:
+            os.nice(args.nice)
+        except OSError:
+            pass
+    stats = drain(args.db, args.registry, follow=_stdin_open() if args.follow else None)
+    print(" ".join(f"{k}={v}" for k, v in sorted(stats.items())), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
