@@ -35,7 +35,10 @@ from .store import Store, now, sha256
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
-_FETCH_FLUSH_SECONDS = 1.0
+# Documents and fetch outcomes are written in batches (one transaction each): at most this often, or
+# when this many wait. A commit per document cost more than everything else the crawl does with it.
+_FLUSH_SECONDS = 0.5
+_DOCUMENT_FLUSH_ROWS = 100
 _FETCH_FLUSH_ROWS = 500
 
 
@@ -49,6 +52,7 @@ class StorePipeline:
         self.registry_path = registry
         self.store: Store | None = None
         self._fetches: list[dict[str, Any]] = []
+        self._documents: dict[str, tuple[DocumentItem, str]] = {}  # url → (item, sha256), not yet written
         self._flusher: task.LoopingCall | None = None
         self.stage: subprocess.Popen | None = None
 
@@ -64,8 +68,8 @@ class StorePipeline:
     # ------------------------------------------------------------ life cycle
     def open_spider(self, spider=None) -> None:
         self.store = Store(self.db_path)
-        self._flusher = task.LoopingCall(self._flush_fetches)
-        self._flusher.start(_FETCH_FLUSH_SECONDS, now=False)
+        self._flusher = task.LoopingCall(self._flush)
+        self._flusher.start(_FLUSH_SECONDS, now=False)
         if self.parse == "process":
             self._start_stage()
 
@@ -73,7 +77,7 @@ class StorePipeline:
         if self._flusher and self._flusher.running:
             self._flusher.stop()
         if self.store:
-            self._flush_fetches()
+            self._flush()
         if self.stage is not None and self.stage.stdin:
             self.stage.stdin.close()  # “no more entries”: the stage empties the queue and exits
 
@@ -150,29 +154,52 @@ class StorePipeline:
             row = {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
             self._fetches.append({**row, "at": now()})
             if len(self._fetches) >= _FETCH_FLUSH_ROWS:
-                self._flush_fetches()
+                self._flush()
             self.crawler.stats.inc_value(f"nianbao/fetch/{item.outcome}")
             return item
         if not isinstance(item, DocumentItem):
             return item
-        store = self.store
         digest = sha256(item.body)
-        known = store.source(item.url)
-        if known and known.get("sha256") == digest and (
-                item.role == PAGE or store.is_queued(item.url, digest) or self._parsed(digest)):
+        if self._unchanged(item, digest):
             # a 304, or the same bytes at the same address (a server that ignores conditional GET)
             self.crawler.stats.inc_value("nianbao/documents/unchanged")
             self._done(item)
             return item
-        name = item.filename or item.url.rsplit("/", 1)[-1]
-        with store.transaction():
-            store.add_document(item.body, name=name, source=item.url, kind=sniff(item.body, name, item.content_type))
-            store.save_source(item.url, self._source_fields(item, digest))
-            store.enqueue(item.url, digest, self._queue_fields(item), self.run)
-            self._flush_fetches()  # the fetch log commits with the document it led to
-        self.crawler.stats.inc_value("nianbao/documents/stored")
-        self._done(item)
+        self._documents[item.url] = (item, digest)
+        if len(self._documents) >= _DOCUMENT_FLUSH_ROWS:
+            self._flush()
         return item
+
+    def _unchanged(self, item: DocumentItem, digest: str) -> bool:
+        pending = self._documents.get(item.url)
+        if pending is not None:
+            return pending[1] == digest
+        if self.store.source_digest(item.url) != digest:
+            return False
+        return item.role == PAGE or self.store.is_queued(item.url, digest) or self._parsed(digest)
+
+    def _flush(self) -> None:
+        """Write the documents met since the last flush — raw bytes, source rows, queue entries — and
+        the fetch log in one transaction. Only then are attachments marked done for a resumed crawl:
+        a kill before the commit loses nothing but a second of downloads, fetched again on resume."""
+        if self.store is None:
+            return
+        documents, self._documents = list(self._documents.values()), {}
+        if documents:
+            store = self.store
+            with store.transaction():
+                for item, digest in documents:
+                    name = item.filename or item.url.rsplit("/", 1)[-1]
+                    store.add_document(item.body, name=name, source=item.url,
+                                       kind=sniff(item.body, name, item.content_type), digest=digest)
+                    store.save_source(item.url, self._source_fields(item, digest))
+                    store.enqueue(item.url, digest, self._queue_fields(item), self.run)
+                self._flush_fetches()
+            self.crawler.stats.inc_value("nianbao/documents/stored", len(documents))
+            for item, _ in documents:
+                self._done(item)
+        else:
+            self._flush_fetches()
 
     def _flush_fetches(self) -> None:
         if self._fetches and self.store is not None:

@@ -224,9 +224,10 @@ class Store:
 
     # ------------------------------------------------------------ raw documents
     def add_document(self, data: bytes, *, name: str | None = None, source: str | None = None,
-                     kind: str | None = None) -> str:
-        """Keep a raw document (once per content); returns its SHA-256."""
-        digest = sha256(data)
+                     kind: str | None = None, digest: str | None = None) -> str:
+        """Keep a raw document (once per content); returns its SHA-256 (``digest`` when the caller
+        has it already)."""
+        digest = digest or sha256(data)
         with self.transaction():
             self.db.execute(
                 "INSERT OR IGNORE INTO documents (sha256, size, kind, name, source, first_seen) VALUES (?, ?, ?, ?, ?, ?)",
@@ -448,8 +449,14 @@ class Store:
         return self.db.execute("SELECT 1 FROM queue WHERE url = ? AND sha256 = ? LIMIT 1", [url, digest]).fetchone() is not None
 
     def source(self, url: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM sources WHERE url = ?", [url]))
-        return rows[0] if rows else None
+        cur = self.db.conn.execute("SELECT * FROM sources WHERE url = ?", [url])
+        row = cur.fetchone()
+        return dict(zip([d[0] for d in cur.description], row)) if row else None
+
+    def source_digest(self, url: str) -> str | None:
+        """The SHA-256 of what was last stored from ``url`` (the crawl asks this for every document)."""
+        row = self.db.conn.execute("SELECT sha256 FROM sources WHERE url = ?", [url]).fetchone()
+        return row[0] if row else None
 
     def save_source(self, url: str, fields: dict[str, Any]) -> None:
         """Remember where a document came from (and its validators for the next conditional GET)."""

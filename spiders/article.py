@@ -333,7 +333,22 @@ def attachment_links(response: Response) -> list[Attachment]:
     sel = selector(response)
     if sel is None:
         return []
-    return attachments(sel, base_url(response, sel), _content_root(sel.root))
+    base = base_url(response, sel)
+    if not _may_have_attachments(sel.root, base):
+        return []  # most report pages carry the tables themselves: no need to find the content area
+    return attachments(sel, base, _content_root(sel.root))
+
+
+def _may_have_attachments(root: Any, base: str) -> bool:
+    """Whether :func:`attachments` could find anything: a link to a file, an image, or an inline
+    script writing a link (cheap checks; the content area is only looked for when one is there)."""
+    for a in _LINKS(root):
+        href = a.get("href")
+        if is_followable(href) and is_file_url(href.strip()):  # a relative href ends as its URL does
+            return True
+    if next(root.iter("img"), None) is not None:
+        return True
+    return any("href" in text for text in _INLINE_SCRIPTS(root))
 
 
 def parse_article(response: Response) -> Article:

@@ -225,3 +225,21 @@ def test_content_area_ranking_equals_the_xpath_order(html):
         root = Selector(text=page).root
         expected = by_xpath(root)
         assert _content_root(root) is expected, etree.tostring(expected)[:200] if expected is not None else None
+
+
+@pytest.mark.parametrize("path,url", [
+    (FIXTURES / "trs" / "article.html", TRS_URL),
+    (FIXTURES / "hanweb" / "art.html", HANWEB_URL),
+    (FIXTURES / "vsb" / "info_61288.htm", VSB_URL),
+    (FIXTURES / "generic" / "article_plain.html", PLAIN_URL),
+    (REAL_PAGES / "kevin3691_renmin__details.jsp", REAL_URL),
+])
+def test_crawl_reads_the_same_attachments_as_the_full_article(path, url):
+    """The crawl's quick read of an article (links only) finds what the parse stage's full read finds."""
+    from spiders.article import attachment_links
+
+    full = [(a.url, a.name) for a in parse_article(file_response(path, url)).attachments]
+    quick = [(a.url, a.name) for a in attachment_links(file_response(path, url))]
+    assert quick == full
+    if path.parent.name in ("hanweb", "vsb"):
+        assert full, "these fixtures link their report as an attachment"

@@ -9,6 +9,7 @@ request or ``max_list_pages`` requests.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Protocol
 from urllib.parse import urljoin as _urljoin
@@ -100,9 +101,12 @@ def selector(response: Response) -> Selector | None:
     return sel if sel.type in ("html", "xml") else None  # a JsonResponse's selector is of type json
 
 
+_SCRIPTS = etree.XPath("//script[not(@src)]/text()")
+
+
 def script_text(sel: Selector) -> str:
     """All inline scripts of a page, joined."""
-    return "\n".join(sel.xpath("//script[not(@src)]/text()").getall())
+    return "\n".join(_SCRIPTS(sel.root))
 
 
 def column_dir(url: str) -> str:
@@ -250,8 +254,10 @@ def link_entries(
     return list(entries.values())
 
 
+@lru_cache(maxsize=8192)
 def urljoin(base: str, href: str) -> str:
-    """An absolute URL for an href (whitespace inside hrefs is common: strip it)."""
+    """An absolute URL for an href (whitespace inside hrefs is common: strip it). Cached: every page
+    of a site repeats its navigation's links."""
     return _urljoin(base, href.strip().replace("\\", "/"))
 
 
@@ -260,22 +266,27 @@ _HEAD_DATE = re.compile(r"^(?:发布日期|发布时间|日期|时间|公开日�
 _HEAD_PUBLISHER = re.compile(r"^(?:发布机构|发文机关|发布单位|信息来源|来源|公开主体|发文单位)$")
 
 
-def _cell(cells: list[Selector], index: int | None) -> str | None:
+def _cell(cells: list[Any], index: int | None) -> str | None:
     if index is None or index >= len(cells):
         return None
-    return clean(" ".join(cells[index].xpath(".//text()").getall()))
+    return clean(" ".join(cells[index].itertext()))
+
+
+_TABLES = etree.XPath("//table")
+_ROWS = etree.XPath("./tr | ./tbody/tr | ./thead/tr")
+_CELLS = etree.XPath("./th | ./td")
+_CELL_LINK = etree.XPath(".//a[@href]")
 
 
 def table_entries(sel: Selector, base: str) -> list[Entry]:
     """Items of an xxgk table list (名称 / 索引号 / 发布机构 / 发布日期), reading columns by header."""
     entries: list[Entry] = []
-    for table in sel.xpath("//table"):
-        rows = table.xpath("./tr | ./tbody/tr | ./thead/tr")
+    for table in _TABLES(sel.root):
         cols: dict[str, int] = {}
-        for tr in rows:
-            cells = tr.xpath("./th | ./td")
-            heads = [squeeze(" ".join(c.xpath(".//text()").getall())) for c in cells]
+        for tr in _ROWS(table):
+            cells = _CELLS(tr)
             if not cols:
+                heads = [squeeze(" ".join(c.itertext())) for c in cells]
                 found = {
                     key: i
                     for i, h in enumerate(heads)
@@ -287,12 +298,12 @@ def table_entries(sel: Selector, base: str) -> list[Entry]:
                 continue
             if len(cells) <= cols["title"]:
                 continue
-            link = cells[cols["title"]].xpath(".//a[@href]")
-            if not link or not is_followable(link[0].attrib.get("href")):
+            link = _CELL_LINK(cells[cols["title"]])
+            if not link or not is_followable(link[0].get("href")):
                 continue
 
             entries.append(Entry(
-                url=urljoin(base, link[0].attrib["href"]),
+                url=urljoin(base, link[0].get("href")),
                 title=link_title(link[0]),
                 date=iso_date(_cell(cells, cols.get("date"))),
                 publisher=_cell(cells, cols.get("publisher")) or None,

@@ -123,7 +123,7 @@ def looks_trs(response: Response, sel: Selector) -> bool:
     scripts = script_text(sel)
     if "createPageHTML" in scripts or _COUNT.search(scripts):
         return True
-    hrefs = sel.xpath("//a/@href").getall()
+    hrefs = sel.root.xpath("//a/@href")
     return sum(1 for h in hrefs if ARTICLE.search(h)) >= 2
 
 
