@@ -44,6 +44,9 @@ NIANBAO_PARSE = os.environ.get("NIANBAO_PARSE", "process")
 # A callback yields a handful of items and requests; Scrapy's default (100) starts 100 asyncio tasks
 # for every response's output, which costs more than handling the output itself.
 CONCURRENT_ITEMS = 8
+# Scrapy's check that a generator callback returns no value reads and parses each callback's
+# source the first time it runs: a development lint, not worth its time in every crawl.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalGetMiddleware": 560,
     "crawler.middlewares.ChallengeMiddleware": 570,

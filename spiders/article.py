@@ -8,6 +8,7 @@ VSB line “来源: 作者: 时间:2023-01-31”, and generic “发布日期：
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -16,10 +17,12 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from lxml import etree
 from parsel import Selector
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from .adapters.base import base_url, in_chrome, selector, urljoin
 from .text import (
+    FILE_EXTENSIONS,
+    IMAGE_EXTENSIONS,
     clean,
     decoded,
     is_file_url,
@@ -330,6 +333,10 @@ def attachment_links(response: Response) -> list[Attachment]:
     """Only the attachments of an article page: what the crawl needs to go on (the rest of
     :func:`parse_article` is the parse stage's work, on the stored page)."""
     response = decoded(response)
+    if not isinstance(response, TextResponse):
+        return []
+    if _ascii_compatible(response.encoding) and not _FILE_HINT.search(response.body):
+        return []  # nothing in the page could be a file link (most report pages carry the tables)
     sel = selector(response)
     if sel is None:
         return []
@@ -337,6 +344,19 @@ def attachment_links(response: Response) -> list[Attachment]:
     if not _may_have_attachments(sel.root, base):
         return []  # most report pages carry the tables themselves: no need to find the content area
     return attachments(sel, base, _content_root(sel.root))
+
+
+# What any file link, image or download script leaves in the raw bytes: an extension, an encoded dot,
+# a download script's name, an <img>. A page without one has no attachment to find.
+_FILE_HINT = re.compile(
+    rb"\.(?:%s)(?![a-z0-9])|%%2e|downfile|download|<img" % "|".join(FILE_EXTENSIONS + IMAGE_EXTENSIONS).encode(), re.I)
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name not in ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")
+    except LookupError:
+        return False
 
 
 def _may_have_attachments(root: Any, base: str) -> bool:

@@ -26,6 +26,8 @@ from crawler.registry import Registry, Unit, load
 
 from .adapters import adapter_for
 from .article import attachment_links
+from .discover import find_disclosure_pages, find_report_columns
+from .errors import describe
 from .titles import belongs_to, is_report_title, report_year, title_unit
 
 
@@ -86,8 +88,6 @@ class ReportSpider(scrapy.Spider):
     # ------------------------------------------------------------ pages
     def parse_home(self, response: Response) -> Iterator[Any]:
         """A unit registered with only a home page: find its 年报 column."""
-        from .discover import find_disclosure_pages, find_report_columns
-
         unit = self.registry.get(response.meta["unit"])
         yield self._outcome(response, "home")
         columns = find_report_columns(response)[:3]
@@ -233,8 +233,6 @@ class ReportSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[FetchItem]:
         request = failure.request
-        from .errors import describe
-
         status, outcome, message = describe(failure)
         self.logger.info("fetch failed: %s %s (%s)", request.url, outcome, message)
         asked = (request.meta.get("redirect_urls") or [request.url])[0]  # the address the spider asked for

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import unquote, urlsplit
+from weakref import WeakKeyDictionary
 
 from scrapy.http import Response, TextResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
@@ -100,6 +101,20 @@ def decoded(response: Response) -> Response:
     """
     if not isinstance(response, TextResponse):
         return response
+    done = _DECODED.get(response)
+    if done is None:
+        done = _decoded(response)
+        # the response itself is not kept as its own value: that would keep it alive for ever
+        _DECODED[response] = _SAME if done is response else done
+    return response if done is _SAME else done
+
+
+# A list page is asked by several adapters whether it is theirs; each asks for the decoded page.
+_DECODED: WeakKeyDictionary[Response, object] = WeakKeyDictionary()
+_SAME = object()
+
+
+def _decoded(response: TextResponse) -> Response:
     content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
     if http_content_type_encoding(content_type) or html_body_declared_encoding(response.body[:4096]):
         return response

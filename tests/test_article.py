@@ -243,3 +243,40 @@ def test_crawl_reads_the_same_attachments_as_the_full_article(path, url):
     assert quick == full
     if path.parent.name in ("hanweb", "vsb"):
         assert full, "these fixtures link their report as an attachment"
+
+
+def test_pages_without_file_links_are_not_read_for_attachments_but_others_are():
+    """The byte-level hint that lets the crawl skip parsing a page without files: it must never
+    skip a page that has one (an extension, a download script, an image, an encoded dot)."""
+    from scrapy.http import HtmlResponse
+
+    from spiders.article import attachment_links
+
+    def links(html: str, encoding: str = "utf-8") -> list[str]:
+        body = f"<html><body><div id='zoom'>{html}</div></body></html>".encode(encoding)
+        return [a.url for a in attachment_links(HtmlResponse("http://x.gov.cn/a/t1.html", body=body, encoding=encoding))]
+
+    assert links("<p>表三 本年新收政府信息公开申请数量</p>") == []
+    assert links("<a href='P0.PDF'>附件</a>") == ["http://x.gov.cn/a/P0.PDF"]
+    assert links("<a href='/module/download/downfile.jsp?filename=1'>年报</a>") == [
+        "http://x.gov.cn/module/download/downfile.jsp?filename=1"]
+    assert links("<a href='nb%2Edocx'>年报</a>") == ["http://x.gov.cn/a/nb%2Edocx"]
+    assert links("<img src='scan1.jpg' width='800'>") == ["http://x.gov.cn/a/scan1.jpg"]
+    assert links("<a href='年报.pdf'>年报</a>", "gbk") == ["http://x.gov.cn/a/年报.pdf"]
+    assert links("<a href='nb.pdf'>年报</a>", "utf-16") == ["http://x.gov.cn/a/nb.pdf"]
+
+
+def test_decoding_a_response_twice_keeps_no_response_alive():
+    import gc
+    import weakref
+
+    from scrapy.http import HtmlResponse
+
+    from spiders.text import decoded
+
+    response = HtmlResponse("http://x.gov.cn/", body="<html><meta charset='utf-8'>年报</html>".encode(), encoding="utf-8")
+    assert decoded(response) is decoded(response) is response
+    ref = weakref.ref(response)
+    del response
+    gc.collect()
+    assert ref() is None

@@ -8,6 +8,7 @@ request or ``max_list_pages`` requests.
 
 from __future__ import annotations
 
+import codecs
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -18,7 +19,8 @@ from urllib.parse import urlsplit
 import scrapy
 from lxml import etree
 from parsel import Selector
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.selector import Selector as ScrapySelector
 
 from ..text import clean, is_date_only, is_file_url, is_followable, iso_date, squeeze
 
@@ -94,6 +96,15 @@ def selector(response: Response) -> Selector | None:
     """An HTML selector over the response, or None when it has no text."""
     if not isinstance(response, TextResponse):
         return None
+    if response._cached_selector is None and isinstance(response, HtmlResponse) \
+            and codecs.lookup(response.encoding).name == "utf-8":
+        # UTF-8 bytes straight to lxml: Scrapy's own selector decodes the body and encodes it back
+        # first (and keeps the decoded copy)
+        try:
+            response._cached_selector = ScrapySelector(body=response.body, encoding="utf-8", type="html",
+                                                       base_url=response.url)
+        except Exception:  # left to Scrapy's way below
+            pass
     try:
         sel = response.selector
     except Exception:  # a body lxml cannot read at all
