@@ -23,6 +23,7 @@ import sys
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -37,6 +38,19 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 _PAGE_CACHE = 256  # article pages remembered for their attachments (a page's files follow it closely)
+# Entries written per transaction: a commit costs more than one document's rows, and the crawl
+# (the other writer) waits at most for one batch's writes — the parsing happens before.
+_BATCH = 8
+
+
+@dataclass
+class Prepared:
+    """A queue entry after the CPU work: its item with the page's metadata, and its parse if any."""
+
+    entry: dict[str, Any]
+    item: dict[str, Any]
+    report: Report | None
+    missing: bool = False  # the raw bytes are gone (only a hand-edited database does that)
 
 
 def page_info(body: bytes, url: str, *, content_type: str | None = None, encoding: str | None = None,
@@ -83,7 +97,7 @@ class ParseStage:
         waiting for more (the crawl is still adding)."""
         last = 0  # queue ids only grow (AUTOINCREMENT), so nothing is met twice
         while True:
-            entries = self.store.queued(after=last)
+            entries = self.store.queued(after=last, limit=_BATCH)
             if not entries:
                 if follow is not None and follow():
                     time.sleep(poll)
@@ -91,51 +105,82 @@ class ParseStage:
                 if self.store.queued(after=last, limit=1):  # added between the last look and now
                     continue
                 return self.stats
+            last = entries[-1]["id"]
+            prepared = []
             for entry in entries:
-                last = entry["id"]
                 try:
-                    self.stats[self.handle(entry)] += 1
+                    prepared.append(self.prepare(entry))
                 except Exception:  # one document must not stop the rest
-                    log.exception("parse stage: %s failed", entry["url"])
-                    self.stats["error"] += 1
-                    self._give_up(entry)
+                    self._failed(entry)
+            self._write_batch(prepared)
 
-    def _give_up(self, entry: dict[str, Any]) -> None:
-        """An entry whose handling raised (a bug, not a bad document: those are stored as failures)
-        would otherwise be retried forever; it is dropped from the queue, its raw bytes stay."""
+    def _write_batch(self, prepared: list[Prepared]) -> None:
+        """The batch's writes in one transaction (a commit costs more than a document's rows); if
+        one entry's writes raise, each entry is retried in its own transaction."""
         try:
-            self.store.db.conn.rollback()
+            with self.store.transaction():
+                outcomes = [self.write(p) for p in prepared]
+        except Exception:
+            log.warning("parse stage: a batch of %d failed; writing its entries one by one", len(prepared))
+            outcomes = []
+            for p in prepared:
+                try:
+                    with self.store.transaction():
+                        outcomes.append(self.write(p))
+                except Exception:
+                    self._failed(p.entry)
+        self.stats.update(outcomes)
+
+    def _failed(self, entry: dict[str, Any]) -> None:
+        """An entry whose handling raised (a bug, not a bad document: those are stored as failures)
+        would otherwise be retried for ever; it leaves the queue, its raw bytes stay."""
+        log.exception("parse stage: %s failed", entry["url"])
+        self.stats["error"] += 1
+        try:
             self.store.dequeue(entry["id"])
         except Exception:
             log.exception("parse stage: could not drop %s from the queue", entry["url"])
 
     # ------------------------------------------------------------ one entry
     def handle(self, entry: dict[str, Any]) -> str:
-        """One queued document: returns what became of it (report_ok, report_inconsistent,
-        report_failed, page_kept, republished, missing)."""
-        store, item, digest = self.store, dict(entry["item"]), entry["sha256"]
-        body = store.document_bytes(digest)
+        """One queued document, in its own transaction: returns what became of it (report_ok,
+        report_inconsistent, report_failed, page_kept, republished, missing)."""
+        prepared = self.prepare(entry)
+        with self.store.transaction():
+            return self.write(prepared)
+
+    def prepare(self, entry: dict[str, Any]) -> Prepared:
+        """The CPU part, no writes: the page's metadata and, unless the file is parsed already or the
+        page only points to its attachments, the parse."""
+        item, digest = dict(entry["item"]), entry["sha256"]
+        body = self.store.document_bytes(digest)
         if body is None:
-            store.dequeue(entry["id"])
-            return "missing"
+            return Prepared(entry, item, None, missing=True)
         item.update(self._info(item, body))
+        if self._parsed(digest) or self._page_only(item):
+            return Prepared(entry, item, None)
+        return Prepared(entry, item, self._parse(item, body))
+
+    def write(self, p: Prepared) -> str:
+        """The writing part, inside the caller's transaction, the entry's removal from the queue included."""
+        store, item, digest = self.store, p.item, p.entry["sha256"]
+        store.dequeue(p.entry["id"])
+        if p.missing:
+            return "missing"
         if self._parsed(digest):
             # the same file on another page (a re-publication), or handled before a kill: no new parse
-            with store.transaction():
-                self._another_page(item, digest)
-                store.dequeue(entry["id"])
+            self._another_page(item, digest)
             return "republished"
-        if item["role"] == PAGE and item.get("attachments") and not item.get("has_report_table"):
+        if self._page_only(item):
             # “详见附件”: the page is kept, the report is in its attachments
-            with store.transaction():
-                store.save_source(item["url"], self._source_fields(item, digest))
-                store.dequeue(entry["id"])
+            store.save_source(item["url"], self._source_fields(item, digest))
             return "page_kept"
-        report = self._parse(item, body)
-        with store.transaction():
-            outcome = self._store(report, item, digest)
-            store.dequeue(entry["id"])
-        return outcome
+        report = p.report or self._parse(item, store.document_bytes(digest) or b"")
+        return self._store(report, item, digest)
+
+    @staticmethod
+    def _page_only(item: dict[str, Any]) -> bool:
+        return item["role"] == PAGE and bool(item.get("attachments")) and not item.get("has_report_table")
 
     def _info(self, item: dict[str, Any], body: bytes) -> dict[str, Any]:
         """The page's metadata for a page; for an attachment, the metadata of the page linking it."""
