@@ -4,6 +4,8 @@
     nianbao parse --json a.html b.docx       # machine-readable, one object per file
     nianbao parse --db nianbao.db *.pdf      # …and keep them in the store
     nianbao reparse --db nianbao.db          # re-parse every stored raw document
+    nianbao crawl --registry r.yaml          # find, fetch, parse and check the registry's reports
+    nianbao ingest --db nianbao.db           # parse what a crawl queued but did not parse
 """
 
 from __future__ import annotations
@@ -110,8 +112,11 @@ def crawl(registry_path: str, db_path: str, units: tuple[str, ...], year: int | 
           quiet: bool, overrides: tuple[str, ...]) -> None:
     """Crawl the registry's government sites for annual reports, parse and check them.
 
-    Shows progress (units, pages, documents, errors) and a closing summary; every fetch outcome is
-    kept in the ``fetches`` table. ``scrapy crawl reports -a registry=FILE`` runs the same spider.
+    Shows progress (units, pages, documents, errors, documents waiting to be parsed) and a closing
+    summary; every fetch outcome is kept in the ``fetches`` table. The crawl keeps raw documents
+    and queues them; a parse stage beside it parses, checks and stores them, and the command ends
+    when both are done (``-s NIANBAO_PARSE=off`` leaves the queue to ``nianbao ingest``).
+    ``scrapy crawl reports -a registry=FILE`` runs the same spider.
 
     Example: nianbao crawl --registry registry/example.yaml --db nianbao.db --unit 410823000000
     """
@@ -128,6 +133,30 @@ def crawl(registry_path: str, db_path: str, units: tuple[str, ...], year: int | 
     for line in summary_lines(result, db_path):
         click.echo(line)
     sys.exit(0 if result.status == "finished" else 3)
+
+
+@main.command("ingest")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, exists=True), default=DEFAULT_DB,
+              show_default=True, help="SQLite database whose parse queue to empty.")
+@click.option("--registry", "registry_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Registry YAML (unit levels and deadlines for the rules); without it levels are guessed from names.")
+def ingest_queue(db_path: str, registry_path: str | None) -> None:
+    """Parse, check and store the documents crawls have kept but not parsed yet.
+
+    A crawl does this itself as it goes; this verb is for a crawl run with ``-s NIANBAO_PARSE=off``,
+    or one whose parse stage was killed: the queue survives, and each document is parsed once.
+
+    Example: nianbao ingest --db nianbao.db --registry registry/example.yaml
+    """
+    from .parsestage import drain
+
+    store = Store(db_path)
+    waiting = store.queue_size()
+    store.close()
+    counts = drain(db_path, registry_path)
+    done = "，".join(f"{k} {v}" for k, v in sorted(counts.items())) or "无"
+    click.echo(f"队列中 {waiting} 份文档：{done}")
+    sys.exit(0 if not counts.get("error") else 2)
 
 
 @main.group()

@@ -40,7 +40,7 @@ def crawl_settings(db: str, registry: str, *, jobdir: str | None = None, overrid
     return settings
 
 
-def _progress_table(stats: dict[str, Any], units_total: int, units_seen: int) -> Table:
+def _progress_table(stats: dict[str, Any], units_total: int, units_seen: int, queued: int | None = None) -> Table:
     t = Table.grid(padding=(0, 2))
     fetched = sum(v for k, v in stats.items() if k.startswith("nianbao/fetch/") and isinstance(v, int))
     errors = sum(v for k, v in stats.items() if k.startswith("nianbao/fetch/") and isinstance(v, int)
@@ -48,6 +48,7 @@ def _progress_table(stats: dict[str, Any], units_total: int, units_seen: int) ->
     t.add_row("单位", f"{units_seen}/{units_total}", "页面", str(fetched),
               "文档", str(stats.get("nianbao/documents/stored", 0)),
               "未变", str(stats.get("nianbao/documents/unchanged", 0)),
+              "待解析", "-" if queued is None else str(queued),
               "错误", f"[red]{errors}[/red]" if errors else "0")
     return t
 
@@ -77,10 +78,16 @@ def run_crawl(db: str, registry: str, *, units: list[str] | None = None, year: i
         live.start()
         from twisted.internet import task
 
+        watch = Store(db)
+
         def update() -> None:
             spider = crawler.spider
             seen = len(getattr(spider, "list_pages", {}) or {}) if spider else 0
-            live.update(_progress_table(crawler.stats.get_stats(), len(selected), seen))
+            try:
+                queued = watch.queue_size()
+            except Exception:  # a locked moment: show the last figure next time
+                queued = None
+            live.update(_progress_table(crawler.stats.get_stats(), len(selected), seen, queued))
 
         loop = task.LoopingCall(update)
         loop.start(0.5)
@@ -89,6 +96,7 @@ def run_crawl(db: str, registry: str, *, units: list[str] | None = None, year: i
     finally:
         if live:
             live.stop()
+            watch.close()
         logging.getLogger("scrapy").handlers.clear()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = stats.get("finish_reason", "unknown")
@@ -106,9 +114,12 @@ def summary_lines(result: CrawlResult, db: str) -> list[str]:
         "SELECT outcome, count(*) AS n FROM fetches WHERE run = ? GROUP BY outcome ORDER BY n DESC", [result.run]))
     reports = list(store.db.query(
         "SELECT status, count(*) AS n FROM reports GROUP BY status ORDER BY n DESC"))
+    waiting = store.queue_size()
     store.close()
     lines = [f"抓取 #{result.run}：{result.status}"]
     lines.append("请求结果：" + "，".join(f"{r['outcome']} {r['n']}" for r in fetch_rows) if fetch_rows else "请求结果：无")
     lines.append(f"本次新存文档 {result.get('nianbao/documents/stored')} 份，未变 {result.get('nianbao/documents/unchanged')} 份")
+    if waiting:
+        lines.append(f"尚有 {waiting} 份文档待解析：nianbao ingest --db {db}")
     lines.append("库中报告：" + "，".join(f"{r['status']} {r['n']}" for r in reports) if reports else "库中报告：无")
     return lines

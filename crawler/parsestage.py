@@ -31,7 +31,7 @@ from parsers.isolate import parse_isolated
 from parsers.model import Report
 
 from .ingest import check_report, fill_from_page, recheck_next_year
-from .items import ATTACHMENT, PAGE
+from .items import PAGE
 from .registry import Registry, load
 from .store import Store
 

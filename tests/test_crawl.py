@@ -234,3 +234,33 @@ def test_scrapy_crawl_runs_the_same_spider(web, registry, tmp_path):
     got = {(u, y) for u, y in rows(db, "SELECT unit_code, year FROM reports WHERE status != 'failed'")}
     want = {(e.unit_code, e.year) for e in web.expected() if e.unit_code.startswith(unit[:6]) and not e.superseded}
     assert got == want and got
+
+
+def test_queue_survives_a_killed_parse_stage_and_ingest_finishes_it(web, registry, first, tmp_path):
+    """A crawl with the parse stage off keeps every document raw and queued; a stage killed midway
+    leaves the rest queued; `nianbao ingest` ends with what one uninterrupted crawl stores."""
+    db = tmp_path / "queued.db"
+    run_crawl(registry, db, "-s", "NIANBAO_PARSE=off")
+    (queued,), = rows(db, "SELECT count(*) FROM queue")
+    assert queued >= len(content(first["db"])["documents"]) and rows(db, "SELECT count(*) FROM reports") == [(0,)]
+    stage = subprocess.Popen([sys.executable, "-m", "crawler.parsestage", "--db", str(db), "--registry", str(registry)],
+                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and stage.poll() is None:
+        try:
+            if rows(db, "SELECT count(*) FROM reports")[0][0] >= 10:
+                break
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.02)
+    assert stage.poll() is None, "the stage finished before it could be killed"
+    stage.kill()
+    stage.wait()
+    (left,), = rows(db, "SELECT count(*) FROM queue")
+    assert 0 < left < queued
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "ingest", "--db", str(db), "--registry", str(registry)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert f"队列中 {left} 份文档" in proc.stdout
+    assert rows(db, "SELECT count(*) FROM queue") == [(0,)]
+    assert differences(content(db), content(first["db"])) == {}

@@ -12,7 +12,7 @@ import codecs
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, NamedTuple, Protocol
 from urllib.parse import urljoin as _urljoin
 from urllib.parse import urlsplit
 
@@ -22,7 +22,7 @@ from parsel import Selector
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.selector import Selector as ScrapySelector
 
-from ..text import clean, is_date_only, is_file_url, is_followable, iso_date, squeeze
+from ..text import clean, decoded, is_date_only, is_file_url, is_followable, iso_date, squeeze
 
 DEFAULT_MAX_PAGES = 50  # the spider may override per request with meta["max_list_pages"]
 
@@ -113,6 +113,24 @@ def selector(response: Response) -> Selector | None:
 
 
 _SCRIPTS = etree.XPath("//script[not(@src)]/text()")
+
+
+class Page(NamedTuple):
+    """A list page ready to read: the response decoded right, its selector, the base URL of its links."""
+
+    response: Response
+    sel: Selector
+    base: str
+
+
+def read_page(response: Response) -> Page | None:
+    """The decode → selector → base-URL preamble every HTML adapter starts with; None for a response
+    without HTML (binary, JSON, unreadable)."""
+    response = decoded(response)
+    sel = selector(response)
+    if sel is None:
+        return None
+    return Page(response, sel, base_url(response, sel))
 
 
 def script_text(sel: Selector) -> str:

@@ -7,17 +7,15 @@ import re
 
 from scrapy.http import Response
 
-from ..text import decoded
 from ..titles import is_report_title, report_year
 from .base import (
+    read_page,
     ListPage,
-    base_url,
     get_request,
     link_entries,
     next_link,
     paginate,
     script_text,
-    selector,
     sub_columns,
 )
 
@@ -35,11 +33,10 @@ class GenericAdapter:
         return True
 
     def parse_list(self, response: Response) -> ListPage:
-        response = decoded(response)
-        sel = selector(response)
-        if sel is None:
+        page = read_page(response)
+        if page is None:
             return ListPage(entries=[])
-        base = base_url(response, sel)
+        response, sel, base = page
 
         def accept(url: str, title: str, date: str | None) -> bool:
             # a report title without a year on a directory URL is the 年报 column's own link

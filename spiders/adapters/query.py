@@ -15,8 +15,8 @@ from w3lib.url import add_or_replace_parameter
 
 from ..text import decoded, squeeze
 from .base import (
+    read_page,
     ListPage,
-    base_url,
     get_request,
     link_entries,
     next_link,
@@ -79,11 +79,10 @@ class QueryAdapter:
         return sel is not None and page_key(sel, response.url) is not None
 
     def parse_list(self, response: Response) -> ListPage:
-        response = decoded(response)
-        sel = selector(response)
-        if sel is None:
+        page = read_page(response)
+        if page is None:
             return ListPage(entries=[])
-        base = base_url(response, sel)
+        response, sel, base = page
         entries = link_entries(sel, base, article=_ARTICLE)
         keyed = page_key(sel, response.url)
         nexts = []

@@ -16,10 +16,10 @@ from scrapy.http import Response
 
 from ..text import clean, decoded, iso_date
 from .base import (
+    read_page,
     Entry,
     ListPage,
     as_directory,
-    base_url,
     get_request,
     link_entries,
     merge_entries,
@@ -137,11 +137,10 @@ class TrsAdapter:
         return sel is not None and looks_trs(response, sel)
 
     def parse_list(self, response: Response) -> ListPage:
-        response = decoded(response)
-        sel = selector(response)
-        if sel is None:
+        page = read_page(response)
+        if page is None:
             return ListPage(entries=[])
-        base = base_url(response, sel)
+        response, sel, base = page
         entries = merge_entries(link_entries(sel, base, article=ARTICLE), script_entries(sel, base))
         nexts = trs_next_requests(response, sel, entries, self.name)
         columns = sub_columns(sel, response.url, exclude=[e.url for e in entries], article=ARTICLE, base=base)

@@ -6,8 +6,8 @@ from scrapy.http import Response
 
 from ..text import decoded
 from .base import (
+    read_page,
     ListPage,
-    base_url,
     link_entries,
     merge_entries,
     selector,
@@ -28,11 +28,10 @@ class TrsTableAdapter:
         return sel is not None and looks_trs(response, sel) and bool(table_entries(sel, response.url))
 
     def parse_list(self, response: Response) -> ListPage:
-        response = decoded(response)
-        sel = selector(response)
-        if sel is None:
+        page = read_page(response)
+        if page is None:
             return ListPage(entries=[])
-        base = base_url(response, sel)
+        response, sel, base = page
         # the table first (it has publishers); then any TRS document links outside it
         entries = merge_entries(table_entries(sel, base), link_entries(sel, base, article=ARTICLE))
         nexts = trs_next_requests(response, sel, entries, self.name)

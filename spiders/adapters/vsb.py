@@ -10,16 +10,15 @@ import re
 
 from scrapy.http import Response
 
-from ..text import decoded, squeeze
+from ..text import squeeze
 from .base import (
+    read_page,
     ListPage,
-    base_url,
     body_text,
     get_request,
     link_entries,
     next_link,
     paginate,
-    selector,
     sub_columns,
 )
 
@@ -48,11 +47,10 @@ class VsbAdapter:
         return len(ARTICLE.findall(text)) >= 2
 
     def parse_list(self, response: Response) -> ListPage:
-        response = decoded(response)
-        sel = selector(response)
-        if sel is None:
+        page = read_page(response)
+        if page is None:
             return ListPage(entries=[])
-        base = base_url(response, sel)
+        response, sel, base = page
         entries = link_entries(sel, base, article=ARTICLE)
         following = next_link(sel, base)
         nexts = (

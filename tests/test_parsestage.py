@@ -1,0 +1,169 @@
+"""The parse stage: queued raw documents → page metadata → parse → check → store, in any order, once."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+
+from crawler.items import ATTACHMENT, PAGE
+from crawler.parsestage import ParseStage, drain
+from crawler.registry import Registry, Unit
+from demo.render import render_docx, render_html
+
+from .reports import seed_spec
+
+COUNTY_A, TOWN_A = "410101000000", "410101100000"
+COUNTY_B, TOWN_B = "410202000000", "410202100000"
+
+
+def registry() -> Registry:
+    """Two counties, each with a township called 城关镇 (a common name: hundreds of counties have one)."""
+    return Registry([
+        Unit(code=COUNTY_A, name="甲县人民政府", level="county"),
+        Unit(code=TOWN_A, name="城关镇人民政府", level="township", parent=COUNTY_A),
+        Unit(code=COUNTY_B, name="乙县人民政府", level="county"),
+        Unit(code=TOWN_B, name="城关镇人民政府", level="township", parent=COUNTY_B),
+    ])
+
+
+def spec(year: int, *, carried_in: str = "0", carried_out: str = "0"):
+    s = seed_spec("001")
+    cells = dict(s.cells)
+    # keep table 三 balanced while moving the carry-over: new + carried_in = handled + carried_out
+    new = int(cells["t3.new.total"] or 0)
+    handled = int(cells["t3.handled_total.total"] or 0)
+    for col in ("natural", "commercial", "research", "nonprofit", "legal", "other_org"):
+        for row in ("carried_in", "carried_out"):
+            cells[f"t3.{row}.{col}"] = "0"
+    cells["t3.carried_in.natural"] = cells["t3.carried_in.total"] = carried_in
+    cells["t3.carried_out.natural"] = cells["t3.carried_out.total"] = carried_out
+    delta = int(carried_in) - int(carried_out)
+    cells["t3.new.natural"] = str(int(cells["t3.new.natural"] or 0) - delta)
+    cells["t3.new.total"] = str(new - delta)
+    assert int(cells["t3.new.total"]) + int(carried_in) == handled + int(carried_out)
+    return dataclasses.replace(s, unit="城关镇人民政府", year=year, cells=cells, published=date(year + 1, 1, 25))
+
+
+def queue_page(store, unit_code: str, url: str, body: bytes, **entry) -> str:
+    digest = store.add_document(body, name=url.rsplit("/", 1)[-1], source=url, kind="html")
+    item = {"unit_code": unit_code, "url": url, "role": PAGE, "page_url": url,
+            "content_type": "text/html; charset=utf-8", "meta": {"encoding": "utf-8"}, **entry}
+    store.save_source(url, {"unit_code": unit_code, "role": PAGE, "sha256": digest})
+    store.enqueue(url, digest, item)
+    return digest
+
+
+def rule(store, unit_code: str, year: int, rule_id: str) -> dict[str, str]:
+    """scope → status of one rule of a unit's report (X-CARRY has a scope per applicant column)."""
+    return dict(store.db.execute(
+        "SELECT rr.scope, rr.status FROM rule_results rr JOIN reports r ON r.id = rr.report "
+        "WHERE r.unit_code = ? AND r.year = ? AND rr.rule = ?", [unit_code, year, rule_id]).fetchall())
+
+
+def test_a_queued_page_is_parsed_checked_stored_and_leaves_the_queue(store):
+    queue_page(store, TOWN_A, "http://a.gov.cn/nb/t1.html", render_html(spec(2022)),
+               title="城关镇人民政府2022年政府信息公开工作年度报告", year=2022)
+    stats = ParseStage(store, registry()).run()
+    assert stats == {"report_ok": 1}
+    assert store.queue_size() == 0
+    (status, unit, year, published), = store.db.execute(
+        "SELECT status, unit_code, year, published FROM reports").fetchall()
+    assert (status, unit, year, published) == ("ok", TOWN_A, 2022, "2023-01-25")
+    assert store.db.execute("SELECT count(*) FROM cells").fetchone()[0] > 150
+
+
+@pytest.mark.parametrize("order", [(2021, 2022), (2022, 2021)])
+def test_cross_year_rules_run_whichever_year_arrives_first(store, order):
+    """Both years in one batch (one transaction): the later one still sees the earlier."""
+    docs = {2021: spec(2021, carried_out="3"), 2022: spec(2022, carried_in="3")}
+    for year in order:
+        queue_page(store, TOWN_A, f"http://a.gov.cn/nb/{year}.html", render_html(docs[year]), year=year)
+    ParseStage(store, registry()).run()
+    carry = rule(store, TOWN_A, 2022, "X-CARRY")
+    assert carry and set(carry.values()) == {"pass"}, carry
+
+
+def test_a_same_named_township_of_another_county_is_not_last_year(store):
+    """城关镇 of 乙县 in 2022 is not compared with 城关镇 of 甲县 in 2021 (false X-CARRY failures)."""
+    queue_page(store, TOWN_A, "http://a.gov.cn/nb/2021.html", render_html(spec(2021, carried_out="7")), year=2021)
+    queue_page(store, TOWN_B, "http://b.gov.cn/nb/2022.html", render_html(spec(2022, carried_in="0")), year=2022)
+    ParseStage(store, registry()).run()
+    assert rule(store, TOWN_B, 2022, "X-CARRY") == {}, "no last year of its own: no cross-year result"
+    # while the same township's own last year does count
+    own = dataclasses.replace(spec(2021, carried_out="7"), published=date(2022, 1, 27))  # not the same file as 甲县's
+    queue_page(store, TOWN_B, "http://b.gov.cn/nb/2021.html", render_html(own), year=2021)
+    ParseStage(store, registry()).run()
+    carry = rule(store, TOWN_B, 2022, "X-CARRY")
+    assert carry["natural"] == "fail" and carry["total"] == "fail", carry
+
+
+def test_an_entry_that_raises_is_dropped_raw_kept_and_the_rest_go_on(store, monkeypatch, caplog):
+    bad = queue_page(store, TOWN_A, "http://a.gov.cn/nb/bad.html", render_html(spec(2021)), year=2021)
+    queue_page(store, TOWN_B, "http://b.gov.cn/nb/good.html", render_html(spec(2022)), year=2022)
+    real_store = ParseStage._store
+
+    def flaky(self, report, item, digest):
+        if item["url"].endswith("bad.html"):
+            raise RuntimeError("a bug in storing")
+        return real_store(self, report, item, digest)
+
+    monkeypatch.setattr(ParseStage, "_store", flaky)
+    stats = ParseStage(store, registry()).run()
+    assert stats == {"error": 1, "report_ok": 1}
+    assert store.queue_size() == 0
+    assert store.document_bytes(bad) is not None
+    assert [u for (u,) in store.db.execute("SELECT unit_code FROM reports")] == [TOWN_B]
+    assert "a bug in storing" in caplog.text
+
+
+def test_an_attachment_takes_its_page_metadata(store):
+    """The “详见附件” page is kept as a page; its attachment is the report, with the page's date."""
+    page = ("<html><head><meta name='PubDate' content='2023-01-28 09:00'><title>x</title></head><body>"
+            "<h1>城关镇人民政府2022年政府信息公开工作年度报告</h1><div id='zoom'><p>详见附件</p>"
+            "<a href='P020230128.docx'>附件：年报</a></div></body></html>".encode())
+    url = "http://a.gov.cn/nb/t2.html"
+    queue_page(store, TOWN_A, url, page, year=2022)
+    body = render_docx(dataclasses.replace(spec(2022), published=None))
+    att = "http://a.gov.cn/nb/P020230128.docx"
+    digest = store.add_document(body, name="P020230128.docx", source=att, kind="docx")
+    store.save_source(att, {"unit_code": TOWN_A, "role": ATTACHMENT, "page_url": url, "sha256": digest})
+    store.enqueue(att, digest, {"unit_code": TOWN_A, "url": att, "role": ATTACHMENT, "page_url": url,
+                                "filename": "年报"})
+    stats = ParseStage(store, registry()).run()
+    assert stats == {"page_kept": 1, "report_ok": 1}
+    (published, source), = store.db.execute("SELECT published, source FROM reports").fetchall()
+    assert (published, source) == ("2023-01-28", att)
+    assert store.source(url)["published"] == "2023-01-28"
+
+
+def test_the_same_file_on_two_pages_is_parsed_once_with_the_earliest_date(store):
+    body = render_html(dataclasses.replace(spec(2022), published=None))
+    queue_page(store, TOWN_A, "http://a.gov.cn/nb/late.html", body, year=2022, published="2023-02-10")
+    queue_page(store, TOWN_A, "http://a.gov.cn/xxgk/early.html", body, year=2022, published="2023-01-20")
+    stats = ParseStage(store, registry()).run()
+    assert stats == {"report_ok": 1, "republished": 1}
+    assert store.db.execute("SELECT published FROM reports").fetchall() == [("2023-01-20",)]
+
+
+def test_drain_waits_for_the_lock_of_another_stage(tmp_path):
+    """One stage per database: a second waits (flock), and handles nothing twice."""
+    import threading
+
+    from crawler.parsestage import StageLock
+    from crawler.store import Store
+
+    db = str(tmp_path / "n.db")
+    s = Store(db)
+    queue_page(s, TOWN_A, "http://a.gov.cn/nb/1.html", render_html(spec(2022)), year=2022)
+    s.close()
+    results = []
+    with StageLock(db):
+        t = threading.Thread(target=lambda: results.append(drain(db, registry())))
+        t.start()
+        t.join(0.5)
+        assert t.is_alive(), "the second stage must wait for the lock"
+    t.join(30)
+    assert results == [{"report_ok": 1}]
+    assert Store(db).queue_size() == 0
