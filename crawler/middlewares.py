@@ -35,7 +35,7 @@ class ConditionalGetMiddleware:
             return None
         if self.store is None:
             self.store = Store(self.db_path)
-        known = self.store.source(request.url)
+        known = self.store.validators(request.url)
         if not known or not known.get("sha256"):
             return None
         if known.get("etag") and b"If-None-Match" not in request.headers:

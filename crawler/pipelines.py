@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import signals
-from twisted.internet import reactor, task
-from twisted.internet.defer import Deferred
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import task
 from twisted.internet.threads import deferToThread
 
 from parsers import sniff
@@ -81,30 +81,23 @@ class StorePipeline:
         if self.stage is not None and self.stage.stdin:
             self.stage.stdin.close()  # “no more entries”: the stage empties the queue and exits
 
-    def engine_stopped(self) -> Deferred | None:
+    async def engine_stopped(self) -> None:
         """After the spider closed (Scrapy's elapsed time is the crawl's): wait for the parse stage,
         so that a finished ``nianbao crawl`` or ``scrapy crawl`` has parsed everything it fetched."""
         if self.parse == "inline":
-            return deferToThread(self._drain_inline)
-        if self.stage is None:
-            self._close_store()
-            return None
-        stage = self.stage
-        waiting = Deferred()
+            await maybe_deferred_to_future(deferToThread(self._drain_inline))
+            return
+        from twisted.internet import reactor  # not at import time: Scrapy installs its reactor first
 
-        def poll() -> None:
-            if stage.poll() is None:
-                reactor.callLater(0.1, poll)
-                return
+        stage = self.stage
+        if stage is not None:
+            while stage.poll() is None:
+                await maybe_deferred_to_future(task.deferLater(reactor, 0.1, lambda: None))
             if stage.returncode:
                 log.error("the parse stage exited with %s; what it left stays queued (nianbao ingest)",
                           stage.returncode)
             self._record_stage()
-            self._close_store()
-            waiting.callback(None)
-
-        poll()
-        return waiting
+        self._close_store()
 
     def _close_store(self) -> None:
         if self.store:

@@ -453,6 +453,11 @@ class Store:
         row = cur.fetchone()
         return dict(zip([d[0] for d in cur.description], row)) if row else None
 
+    def validators(self, url: str) -> dict[str, Any] | None:
+        """What a conditional GET for ``url`` sends: the stored document's digest, ETag, Last-Modified."""
+        row = self.db.conn.execute("SELECT sha256, etag, last_modified FROM sources WHERE url = ?", [url]).fetchone()
+        return {"sha256": row[0], "etag": row[1], "last_modified": row[2]} if row else None
+
     def source_digest(self, url: str) -> str | None:
         """The SHA-256 of what was last stored from ``url`` (the crawl asks this for every document)."""
         row = self.db.conn.execute("SELECT sha256 FROM sources WHERE url = ?", [url]).fetchone()

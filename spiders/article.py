@@ -335,7 +335,7 @@ def attachment_links(response: Response) -> list[Attachment]:
     response = decoded(response)
     if not isinstance(response, TextResponse):
         return []
-    if _ascii_compatible(response.encoding) and not _FILE_HINT.search(response.body):
+    if _ascii_compatible(response.encoding) and not _file_hint(response.body):
         return []  # nothing in the page could be a file link (most report pages carry the tables)
     sel = selector(response)
     if sel is None:
@@ -347,9 +347,15 @@ def attachment_links(response: Response) -> list[Attachment]:
 
 
 # What any file link, image or download script leaves in the raw bytes: an extension, an encoded dot,
-# a download script's name, an <img>. A page without one has no attachment to find.
-_FILE_HINT = re.compile(
-    rb"\.(?:%s)(?![a-z0-9])|%%2e|downfile|download|<img" % "|".join(FILE_EXTENSIONS + IMAGE_EXTENSIONS).encode(), re.I)
+# a download script's name, an <img>. A page without one has no attachment to find. (On lower-cased
+# bytes: a regex with a literal first character and three substring tests take a tenth of parsing the
+# page; one case-insensitive regex with all of them took more than parsing it.)
+_EXTENSION_BYTES = re.compile(rb"\.(?:%s)(?![a-z0-9])" % "|".join(FILE_EXTENSIONS + IMAGE_EXTENSIONS).encode())
+
+
+def _file_hint(body: bytes) -> bool:
+    low = body.lower()
+    return bool(_EXTENSION_BYTES.search(low)) or b"down" in low or b"<img" in low or b"%2e" in low
 
 
 def _ascii_compatible(encoding: str) -> bool:
