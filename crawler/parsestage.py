@@ -344,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--registry")
     ap.add_argument("--follow", action="store_true", help="keep waiting for entries until stdin closes")
     ap.add_argument("--nice", type=int, default=0, help="lower this process's CPU priority by N")
+    ap.add_argument("--stats", metavar="FILE", help="write what became of the entries here, as JSON")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s parse-stage %(levelname)s %(message)s")
     if args.nice:
@@ -352,7 +353,12 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             pass
     stats = drain(args.db, args.registry, follow=_stdin_open() if args.follow else None)
-    print(" ".join(f"{k}={v}" for k, v in sorted(stats.items())), flush=True)
+    summary = " ".join(f"{k}={v}" for k, v in sorted(stats.items())) or "nothing queued"
+    if args.stats:
+        with open(args.stats, "w", encoding="utf-8") as f:
+            json.dump(dict(stats), f)
+    else:
+        print(summary, flush=True)
     return 0
 
 

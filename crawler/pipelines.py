@@ -14,10 +14,12 @@ crawl's own process after the spider closes; ``"off"`` leaves it for ``nianbao i
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -118,17 +120,25 @@ class StorePipeline:
         if registry:
             cmd += ["--registry", registry]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-        # stdin is the stage's lifeline: closed when the crawl ends (or dies), the stage drains and exits
-        self.stage = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        # stdin is the stage's lifeline: closed when the crawl ends (or dies), the stage drains and exits.
+        # Its counts come back in a file, not on a pipe: a pipe nobody reads while the crawl runs would
+        # block the stage as soon as anything under it (a converter, a library) printed 64 KB.
+        fd, self._stage_stats = tempfile.mkstemp(prefix="nianbao-parse-", suffix=".json")
+        os.close(fd)
+        cmd += ["--stats", self._stage_stats]
+        self.stage = subprocess.Popen(cmd, stdin=subprocess.PIPE, env=env)
         self._stage_started = time.monotonic()
 
     def _record_stage(self) -> None:
-        out = (self.stage.stdout.read() if self.stage and self.stage.stdout else b"").decode(errors="replace")
         stats = self.crawler.stats
-        for pair in out.split():
-            key, _, value = pair.partition("=")
-            if value.isdigit():
-                stats.set_value(f"nianbao/parsed/{key}", int(value))
+        try:
+            counts = json.loads(Path(self._stage_stats).read_text() or "{}")
+        except (OSError, ValueError):
+            counts = {}
+        finally:
+            Path(self._stage_stats).unlink(missing_ok=True)
+        for key, value in counts.items():
+            stats.set_value(f"nianbao/parsed/{key}", int(value))
         stats.set_value("nianbao/parse_stage_seconds", round(time.monotonic() - self._stage_started, 2))
 
     def _drain_inline(self) -> None:
