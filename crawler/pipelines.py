@@ -88,6 +88,7 @@ class StorePipeline:
         so that a finished ``nianbao crawl`` or ``scrapy crawl`` has parsed everything it fetched."""
         if self.parse == "inline":
             await maybe_deferred_to_future(deferToThread(self._drain_inline))
+            self._close_store()
             return
         from twisted.internet import reactor  # not at import time: Scrapy installs its reactor first
 
@@ -149,7 +150,6 @@ class StorePipeline:
         counts = drain(self.db_path, registry)
         for key, value in counts.items():
             self.crawler.stats.set_value(f"nianbao/parsed/{key}", value)
-        self._close_store()
 
     # ------------------------------------------------------------ items
     def process_item(self, item: Any, spider=None):

@@ -223,17 +223,22 @@ def test_killed_crawl_resumes_to_the_same_database(web, registry, first, tmp_pat
     assert interrupted == 1, "the killed run stays visible as unfinished"
 
 
-def test_scrapy_crawl_runs_the_same_spider(web, registry, tmp_path):
-    """`scrapy crawl reports -a registry=…` (scrapy.cfg → crawler.settings) does what `nianbao crawl` does."""
+@pytest.mark.parametrize("parse", ["process", "inline"])
+def test_scrapy_crawl_runs_the_same_spider(web, registry, tmp_path, parse):
+    """`scrapy crawl reports -a registry=…` (scrapy.cfg → crawler.settings) does what `nianbao crawl` does,
+    with the parse stage beside the crawl or after it in the same process."""
     db = tmp_path / "scrapy.db"
     unit = "419906000000"  # 永宁县, query-string paging with a trap column
     proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "reports", "-a", f"registry={registry}",
                            "-a", f"units={unit}", "-s", f"NIANBAO_DB={db}", "-s", "DOWNLOAD_DELAY=0",
-                           "-s", "LOG_LEVEL=WARNING"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                           "-s", f"NIANBAO_PARSE={parse}", "-s", "LOG_LEVEL=WARNING"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     got = {(u, y) for u, y in rows(db, "SELECT unit_code, year FROM reports WHERE status != 'failed'")}
     want = {(e.unit_code, e.year) for e in web.expected() if e.unit_code.startswith(unit[:6]) and not e.superseded}
     assert got == want and got
+    assert rows(db, "SELECT count(*) FROM queue") == [(0,)]
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
 
 
 def test_queue_survives_a_killed_parse_stage_and_ingest_finishes_it(web, registry, first, tmp_path):
