@@ -67,7 +67,11 @@ def run_crawl(db: str, registry: str, *, units: list[str] | None = None, year: i
     settings = crawl_settings(db, registry, jobdir=jobdir, overrides={**(overrides or {}), "NIANBAO_RUN": run})
     if progress:
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=not progress)
+    if "LOG_INSTALL_ROOT_HANDLER" in settings:  # Scrapy ≥ 2.13 (the argument is deprecated there)
+        settings.set("LOG_INSTALL_ROOT_HANDLER", not progress, priority="cmdline")
+        process = CrawlerProcess(settings)
+    else:
+        process = CrawlerProcess(settings, install_root_handler=not progress)
     crawler = process.create_crawler(ReportSpider)
     process.crawl(crawler, registry=reg, units=units, year=year)
 
