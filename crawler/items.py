@@ -33,6 +33,18 @@ class DocumentItem:
     request: Any = field(default=None, repr=False, compare=False)  # for the dupefilter's done-set
 
 
+# What the list or article page says of a report (the article page's reading wins over the list's).
+ENTRY_FIELDS = ("title", "published", "publisher", "year")
+# The DocumentItem fields a ``sources`` row keeps (with the document's sha256).
+SOURCE_FIELDS = ("unit_code", "role", "page_url", "etag", "last_modified", *ENTRY_FIELDS, "filename")
+
+
+def source_fields(item: DocumentItem | dict[str, Any], digest: str) -> dict[str, Any]:
+    """The ``sources`` row of a document: from a DocumentItem (the crawl) or its queued dict (the parse stage)."""
+    get = item.get if isinstance(item, dict) else lambda key: getattr(item, key)
+    return {**{key: get(key) for key in SOURCE_FIELDS}, "sha256": digest}
+
+
 @dataclass
 class FetchItem:
     """The final outcome of one request, for the ``fetches`` table (documents, lists, errors alike)."""

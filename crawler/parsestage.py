@@ -31,7 +31,7 @@ from parsers.isolate import parse_isolated
 from parsers.model import Report
 
 from .ingest import check_report, fill_from_page, recheck_next_year
-from .items import PAGE
+from .items import ENTRY_FIELDS, PAGE, source_fields
 from .registry import Registry, load
 from .store import Store
 
@@ -70,7 +70,7 @@ def page_info(body: bytes, url: str, *, content_type: str | None = None, encodin
         article = parse_article(response)
     except Exception as exc:  # a page lxml cannot read: the list's word is all there is
         log.info("article %s unreadable: %s", url, exc)
-        return {**{k: entry.get(k) for k in ("title", "published", "publisher", "year")},
+        return {**{k: entry.get(k) for k in ENTRY_FIELDS},
                 "attachments": 0, "has_report_table": False}
     return {
         "title": article.title or entry.get("title"),
@@ -157,7 +157,7 @@ class ParseStage:
         if body is None:
             return Prepared(entry, item, None, missing=True)
         item.update(self._info(item, body))
-        if self._parsed(digest) or self._page_only(item):
+        if self.store.is_parsed(digest) or self._page_only(item):
             return Prepared(entry, item, None)
         return Prepared(entry, item, self._parse(item, body))
 
@@ -167,13 +167,13 @@ class ParseStage:
         store.dequeue(p.entry["id"])
         if p.missing:
             return "missing"
-        if self._parsed(digest):
+        if store.is_parsed(digest):
             # the same file on another page (a re-publication), or handled before a kill: no new parse
             self._another_page(item, digest)
             return "republished"
         if self._page_only(item):
             # “详见附件”: the page is kept, the report is in its attachments
-            store.save_source(item["url"], self._source_fields(item, digest))
+            store.save_source(item["url"], source_fields(item, digest))
             return "page_kept"
         report = p.report or self._parse(item, store.document_bytes(digest) or b"")
         return self._store(report, item, digest)
@@ -184,7 +184,7 @@ class ParseStage:
 
     def _info(self, item: dict[str, Any], body: bytes) -> dict[str, Any]:
         """The page's metadata for a page; for an attachment, the metadata of the page linking it."""
-        entry = {k: item.get(k) for k in ("title", "published", "publisher", "year")}
+        entry = {k: item.get(k) for k in ENTRY_FIELDS}
         if item["role"] == PAGE:
             info = page_info(body, item["url"], content_type=item.get("content_type"),
                              encoding=(item.get("meta") or {}).get("encoding"), entry=entry)
@@ -194,7 +194,7 @@ class ParseStage:
         if page is None:
             return {}
         # the attachment's own list entry is the page's list entry; the page's reading of it wins
-        return {k: page.get(k) or entry.get(k) for k in ("title", "published", "publisher", "year")}
+        return {k: page.get(k) or entry.get(k) for k in ENTRY_FIELDS}
 
     def _page(self, url: str | None) -> dict[str, Any] | None:
         if not url:
@@ -208,7 +208,7 @@ class ParseStage:
             return None
         row = self.store.db.execute("SELECT item FROM queue WHERE url = ? ORDER BY id DESC LIMIT 1", [url]).fetchone()
         queued = json.loads(row[0]) if row else {}
-        entry = {k: queued.get(k) or src.get(k) for k in ("title", "published", "publisher", "year")}
+        entry = {k: queued.get(k) or src.get(k) for k in ENTRY_FIELDS}
         info = page_info(body, url, content_type=queued.get("content_type"),
                          encoding=(queued.get("meta") or {}).get("encoding"), entry=entry)
         self._remember(url, info)
@@ -219,9 +219,6 @@ class ParseStage:
         self._pages.move_to_end(url)
         while len(self._pages) > _PAGE_CACHE:
             self._pages.popitem(last=False)
-
-    def _parsed(self, digest: str) -> bool:
-        return self.store.db.execute("SELECT 1 FROM reports WHERE document = ?", [digest]).fetchone() is not None
 
     def _unit(self, code: str | None):
         return self.registry.get(code) if self.registry is not None and code else None
@@ -252,7 +249,7 @@ class ParseStage:
         check_report(report, store, level=unit.level if unit else None, deadline=self._deadline(unit, report.year),
                      unit_code=code)
         store.save_reports(digest, [report], unit_code=code)
-        store.save_source(item["url"], self._source_fields(item, digest))
+        store.save_source(item["url"], source_fields(item, digest))
         if report.error is None and report.year is not None:
             recheck_next_year(store, report, unit_code=code, level=unit.level if unit else None,
                               deadline=self._deadline(unit, report.year + 1) if unit else None)
@@ -263,7 +260,7 @@ class ParseStage:
 
     def _another_page(self, item: dict[str, Any], digest: str) -> None:
         store = self.store
-        store.save_source(item["url"], self._source_fields(item, digest))
+        store.save_source(item["url"], source_fields(item, digest))
         published = item.get("published")
         for (rid,) in store.db.execute("SELECT id FROM reports WHERE document = ?", [digest]).fetchall():
             report = store.load_report(rid)
@@ -280,12 +277,6 @@ class ParseStage:
                 check_report(report, store, level=unit.level if unit else None,
                              deadline=self._deadline(unit, report.year), unit_code=code)
                 store.save_reports(digest, [report], unit_code=code)
-
-    @staticmethod
-    def _source_fields(item: dict[str, Any], digest: str) -> dict[str, Any]:
-        keys = ("unit_code", "role", "page_url", "etag", "last_modified", "title", "year", "published", "publisher",
-                "filename")
-        return {**{k: item.get(k) for k in keys}, "sha256": digest}
 
 
 # ==================================================================== the stage's own process

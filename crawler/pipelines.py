@@ -31,7 +31,7 @@ from twisted.internet.threads import deferToThread
 
 from parsers import sniff
 
-from .items import ATTACHMENT, PAGE, DocumentItem, FetchItem
+from .items import ATTACHMENT, PAGE, DocumentItem, FetchItem, source_fields
 from .store import Store, now, sha256
 
 log = logging.getLogger(__name__)
@@ -138,8 +138,7 @@ class StorePipeline:
             counts = {}
         finally:
             Path(self._stage_stats).unlink(missing_ok=True)
-        for key, value in counts.items():
-            stats.set_value(f"nianbao/parsed/{key}", int(value))
+        self._count_parsed(counts)
         stats.set_value("nianbao/parse_stage_seconds", round(time.monotonic() - self._stage_started, 2))
 
     def _drain_inline(self) -> None:
@@ -147,9 +146,12 @@ class StorePipeline:
 
         spider = getattr(self.crawler, "spider", None)
         registry = getattr(spider, "registry", None) if spider is not None else None
-        counts = drain(self.db_path, registry)
+        self._count_parsed(drain(self.db_path, registry))
+
+    def _count_parsed(self, counts: dict[str, int]) -> None:
+        """What became of the queue entries (report_ok, page_kept, …), in the crawl's stats."""
         for key, value in counts.items():
-            self.crawler.stats.set_value(f"nianbao/parsed/{key}", value)
+            self.crawler.stats.set_value(f"nianbao/parsed/{key}", int(value))
 
     # ------------------------------------------------------------ items
     def process_item(self, item: Any, spider=None):
@@ -179,7 +181,7 @@ class StorePipeline:
             return pending[1] == digest
         if self.store.source_digest(item.url) != digest:
             return False
-        return item.role == PAGE or self.store.is_queued(item.url, digest) or self._parsed(digest)
+        return item.role == PAGE or self.store.is_queued(item.url, digest) or self.store.is_parsed(digest)
 
     def _flush(self) -> None:
         """Write the documents met since the last flush — raw bytes, source rows, queue entries — and
@@ -195,7 +197,7 @@ class StorePipeline:
                     name = item.filename or item.url.rsplit("/", 1)[-1]
                     store.add_document(item.body, name=name, source=item.url,
                                        kind=sniff(item.body, name, item.content_type), digest=digest)
-                    store.save_source(item.url, self._source_fields(item, digest))
+                    store.save_source(item.url, source_fields(item, digest))
                     store.enqueue(item.url, digest, self._queue_fields(item), self.run)
                 self._flush_fetches()
             self.crawler.stats.inc_value("nianbao/documents/stored", len(documents))
@@ -209,9 +211,6 @@ class StorePipeline:
             rows, self._fetches = self._fetches, []
             self.store.record_fetches(self.run, rows)
 
-    def _parsed(self, digest: str) -> bool:
-        return self.store.db.execute("SELECT 1 FROM reports WHERE document = ?", [digest]).fetchone() is not None
-
     def _done(self, item: DocumentItem) -> None:
         """An attachment whose outcome is stored is never fetched again by a resumed crawl. (Pages are
         re-asked with conditional GET instead, so their attachments are found again.)"""
@@ -219,12 +218,6 @@ class StorePipeline:
         df = getattr(scheduler, "df", None)
         if item.role == ATTACHMENT and item.request is not None and hasattr(df, "mark_done"):
             df.mark_done(item.request)
-
-    @staticmethod
-    def _source_fields(item: DocumentItem, digest: str) -> dict[str, Any]:
-        return {"unit_code": item.unit_code, "role": item.role, "page_url": item.page_url, "sha256": digest,
-                "etag": item.etag, "last_modified": item.last_modified, "title": item.title, "year": item.year,
-                "published": item.published, "publisher": item.publisher, "filename": item.filename}
 
     @staticmethod
     def _queue_fields(item: DocumentItem) -> dict[str, Any]:

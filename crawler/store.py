@@ -445,6 +445,10 @@ class Store:
     def queue_size(self) -> int:
         return self.db.execute("SELECT count(*) FROM queue").fetchone()[0]
 
+    def is_parsed(self, digest: str) -> bool:
+        """Whether a document has its reports stored (a re-publication of it needs no new parse)."""
+        return self.db.execute("SELECT 1 FROM reports WHERE document = ? LIMIT 1", [digest]).fetchone() is not None
+
     def is_queued(self, url: str, digest: str) -> bool:
         return self.db.execute("SELECT 1 FROM queue WHERE url = ? AND sha256 = ? LIMIT 1", [url, digest]).fetchone() is not None
 

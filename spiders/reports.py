@@ -20,7 +20,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.items import ATTACHMENT, PAGE, DocumentItem, FetchItem
+from crawler.items import ATTACHMENT, ENTRY_FIELDS, PAGE, DocumentItem, FetchItem
 from crawler.middlewares import browser_meta
 from crawler.registry import Registry, Unit, load
 
@@ -192,7 +192,7 @@ class ReportSpider(scrapy.Spider):
         # Only the links are read here; the page's metadata (title, 发布日期, 发布机构) and whether it
         # holds the tables are the parse stage's work, on the stored page (crawler.parsestage).
         links = attachment_links(response)
-        info = {k: entry.get(k) for k in ("title", "published", "publisher", "year")}
+        info = {k: entry.get(k) for k in ENTRY_FIELDS}
         yield self._outcome(response, "article", outcome=_outcome_of(response))
         yield DocumentItem(
             unit_code=unit.code, url=response.url, role=PAGE, body=response.body, page_url=response.url,
