@@ -58,7 +58,8 @@ class Article:
     says_see_attachment: bool = False  # “详见附件”: the report is in the attachments
 
 
-# Content areas by CMS: TRS, Hanweb, VSB, then common names.
+# Content areas by CMS: TRS, Hanweb, VSB, then common names — the definition; _content_root finds the
+# same element in one pass (a test holds the two together).
 CONTENT_SELECTORS = (
     "//meta[@name='ContentStart']/parent::*",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
@@ -198,7 +199,7 @@ def _content_rank(el: Any) -> int | None:
 
 
 def _content_root(root: Any) -> Any | None:
-    """The content element as an lxml element (the work of :func:`content_area`): the CONTENT_SELECTORS
+    """The article's content element (TRS_Editor, #zoom, #vsb_content …) or None: the CONTENT_SELECTORS
     in their order, the first match in document order that has text, an image, a table or a link.
     One XPath pass over the elements that carry an id or class, ranked in Python (thirteen XPath
     passes over the whole page cost a millisecond per article)."""
@@ -212,12 +213,6 @@ def _content_root(root: Any) -> Any | None:
             if any(t.strip() for t in found.itertext()) or _HAS_MEDIA(found):
                 return found
     return None
-
-
-def content_area(sel: Selector) -> Selector | None:
-    """The article's content element (TRS_Editor, #zoom, #vsb_content …), or None."""
-    found = _content_root(sel.root)
-    return Selector(root=found, type="html") if found is not None else None
 
 
 def _title(sel: Selector, fields: dict[str, str]) -> str | None:
@@ -264,14 +259,15 @@ _INLINE_SCRIPTS = etree.XPath("//script[not(@src)]/text()")
 _LEAF_TABLES = etree.XPath("//body//table[not(.//table)]")
 
 
-def attachments(sel: Selector, base: str, area: Selector | Any | None) -> list[Attachment]:
+def attachments(sel: Selector, base: str, area_root: Any | None) -> list[Attachment]:
     """Files the article links: inside its content area (or the area's parent block), or in a block
     presenting attachments (TRS ``.fj``, VSB “附件【…】”); anywhere outside header, footer and
     navigation when no content area is found. Images count inside the content area only; files an
     inline script writes (TRS ``var fileappendix='<a href="./P0…pdf">'``) count too. A related-files
     sidebar linking other reports' PDFs is therefore left out.
 
-    Works on lxml elements (``area`` may be a Selector or an element): a crawl reads every article.
+    ``area_root`` is the content element (:func:`_content_root`). Works on lxml elements, not
+    Selectors: a crawl reads every article.
     """
     found: dict[str, Attachment] = {}
 
@@ -283,7 +279,6 @@ def attachments(sel: Selector, base: str, area: Selector | Any | None) -> list[A
             kept.name = att.name  # an icon link came first; the text link names the file
 
     root = sel.root
-    area_root = getattr(area, "root", area)
     area_parent = area_root.getparent() if area_root is not None else None
     for a in _LINKS(root):
         href = a.get("href")
