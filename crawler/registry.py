@@ -25,9 +25,9 @@ A county's ``deadline`` applies to its units unless they set their own (a local 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from collections import Counter
 from pathlib import Path
 from typing import Any
 

@@ -19,7 +19,7 @@ from lxml import etree
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
-from .adapters.base import base_url, in_chrome, selector, urljoin
+from .adapters.base import anchors, base_url, in_chrome, script_text, selector, urljoin, visible_text
 from .text import (
     FILE_EXTENSIONS,
     IMAGE_EXTENSIONS,
@@ -107,7 +107,6 @@ _CANDIDATES = etree.XPath(
     "//body//*[not(self::script or self::style or self::select)]"
     "[contains(., '：') or contains(., ':')][string-length(normalize-space(.)) <= 400]"
 )
-_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
 
 
 def labelled_values(sel: Selector) -> dict[str, str]:
@@ -129,7 +128,7 @@ def labelled_values(sel: Selector) -> dict[str, str]:
     # cost ~30 ms per report page (hundreds of table cells).
     root = sel.root
     for el in _CANDIDATES(root):
-        text = clean(" ".join(_VISIBLE_TEXT(el)))
+        text = clean(" ".join(visible_text(el)))
         if not text or len(text) > 400 or not _LABEL.search(text):
             continue
         marks = list(_LABEL.finditer(text))
@@ -254,8 +253,6 @@ def _attachment_block(el: Any) -> bool:
     return False
 
 
-_LINKS = etree.XPath("//a[@href]")
-_INLINE_SCRIPTS = etree.XPath("//script[not(@src)]/text()")
 _LEAF_TABLES = etree.XPath("//body//table[not(.//table)]")
 
 
@@ -278,9 +275,8 @@ def attachments(sel: Selector, base: str, area_root: Any | None) -> list[Attachm
         elif kept.name == _name_from_url(att.url) and att.name != kept.name:
             kept.name = att.name  # an icon link came first; the text link names the file
 
-    root = sel.root
     area_parent = area_root.getparent() if area_root is not None else None
-    for a in _LINKS(root):
+    for a in anchors(sel):
         href = a.get("href")
         if not is_followable(href):
             continue
@@ -307,7 +303,7 @@ def attachments(sel: Selector, base: str, area_root: Any | None) -> list[Attachm
                 pass
             url = urljoin(base, src)
             add(Attachment(url, clean(img.get("alt") or img.get("title")) or _name_from_url(url)))
-    script = "\n".join(_INLINE_SCRIPTS(root))
+    script = script_text(sel)
     for m in re.finditer(r"""href\s*=\s*\\?["']([^"'\\<>\s]+)\\?["'][^>]*>([^<]*)<""", script):
         url = urljoin(base, m.group(1))
         if url_extension(url) and not is_image_url(url):
@@ -336,7 +332,7 @@ def attachment_links(response: Response) -> list[Attachment]:
     if sel is None:
         return []
     base = base_url(response, sel)
-    if not _may_have_attachments(sel.root, base):
+    if not _may_have_attachments(sel):
         return []  # most report pages carry the tables themselves: no need to find the content area
     return attachments(sel, base, _content_root(sel.root))
 
@@ -360,16 +356,16 @@ def _ascii_compatible(encoding: str) -> bool:
         return False
 
 
-def _may_have_attachments(root: Any, base: str) -> bool:
+def _may_have_attachments(sel: Selector) -> bool:
     """Whether :func:`attachments` could find anything: a link to a file, an image, or an inline
     script writing a link (cheap checks; the content area is only looked for when one is there)."""
-    for a in _LINKS(root):
+    for a in anchors(sel):
         href = a.get("href")
         if is_followable(href) and is_file_url(href.strip()):  # a relative href ends as its URL does
             return True
-    if next(root.iter("img"), None) is not None:
+    if next(sel.root.iter("img"), None) is not None:
         return True
-    return any("href" in text for text in _INLINE_SCRIPTS(root))
+    return "href" in script_text(sel)
 
 
 def parse_article(response: Response) -> Article:
@@ -383,7 +379,7 @@ def parse_article(response: Response) -> Article:
     area_root = _content_root(sel.root)
     area = Selector(root=area_root, type="html") if area_root is not None else None
     scopes = [area_root] if area_root is not None else list(sel.root.iter("body"))
-    scope_text = squeeze(" ".join(t for el in scopes for t in _VISIBLE_TEXT(el)))
+    scope_text = squeeze(" ".join(t for el in scopes for t in visible_text(el)))
     published = None
     for candidate in (_meta(sel, "PubDate", "firstpublishedtime", "publishdate", "article:published_time"),
                       fields.get("发布日期"), fields.get("发布时间"), fields.get("公开日期"), fields.get("时间"),

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import codecs
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterable, NamedTuple, Protocol
 from urllib.parse import urljoin as _urljoin
 from urllib.parse import urlsplit
@@ -203,7 +203,8 @@ def in_chrome(el: Any) -> bool:
 
 
 _ANCHORS = etree.XPath("//a[@href]")
-_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
+# An element's text nodes a reader sees (not its scripts' or styles'), as lxml strings.
+visible_text = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
 
 
 def anchors(sel: Selector) -> list[Any]:
@@ -219,7 +220,7 @@ def link_title(a: Selector | Any) -> str:
     title = clean(el.get("title"))
     if title:
         return title
-    texts = [t for t in _VISIBLE_TEXT(el) if not is_date_only(t)]
+    texts = [t for t in visible_text(el) if not is_date_only(t)]
     return clean(" ".join(texts))
 
 
