@@ -29,7 +29,7 @@ CRAWL_SETTINGS = ["-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "DOWNLOAD_DELAY=0", 
 
 
 def crawl_cmd(registry: Path, db: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "crawler.cli", "crawl", "--registry", str(registry), "--db", str(db), "--quiet",
+    return [sys.executable, "-m", "app.cli", "crawl", "--registry", str(registry), "--db", str(db), "--quiet",
             *CRAWL_SETTINGS, *extra]
 
 
@@ -263,7 +263,7 @@ def test_queue_survives_a_killed_parse_stage_and_ingest_finishes_it(web, registr
     stage.wait()
     (left,), = rows(db, "SELECT count(*) FROM queue")
     assert 0 < left < queued
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "ingest", "--db", str(db), "--registry", str(registry)],
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "ingest", "--db", str(db), "--registry", str(registry)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
     assert f"队列中 {left} 份文档" in proc.stdout
