@@ -30,7 +30,7 @@ GONE_STATUS = {404, 410}
 OUTCOME_NAMES = {
     "http_error": "服务器返回错误状态", "timeout": "连接超时", "dns": "域名无法解析", "refused": "连接被拒绝",
     "connection_lost": "连接中断", "robots": "robots.txt 禁止抓取", "too_large": "文件超过下载上限",
-    "error": "抓取失败",
+    "blocked": "人机验证未能通过", "wrong_type": "内容与文件类型不符", "error": "抓取失败",
 }
 
 SCHEMA = """
@@ -93,13 +93,13 @@ class Night:
         f = self.first_failure
         what = f"HTTP {f['status']}" if f.get("outcome") == "http_error" and f.get("status") else \
             OUTCOME_NAMES.get(f.get("outcome") or "", f.get("outcome") or "")
-        if f.get("outcome") == "error" and f.get("error"):
+        if f.get("outcome") in ("error", "blocked") and f.get("error"):
             what = f["error"]
         return what
 
 
 def _is_blocked(f: dict[str, Any]) -> bool:
-    return f.get("outcome") == "robots" or (f.get("outcome") == "http_error" and f.get("status") in BLOCKED_STATUS)
+    return f.get("outcome") in ("robots", "blocked") or (f.get("outcome") == "http_error" and f.get("status") in BLOCKED_STATUS)
 
 
 def _hides_a_report(f: dict[str, Any]) -> bool:

@@ -53,7 +53,8 @@ class FetchItem:
     url: str
     kind: str | None  # home | list | article | attachment
     status: int | None
-    outcome: str  # ok | not_modified | http_error | timeout | dns | refused | connection_lost | robots | too_large | error
+    outcome: str  # ok | not_modified | http_error | timeout | dns | refused | connection_lost | robots | too_large
+    #             | blocked (a challenge not passed) | wrong_type (bytes not the claimed file type) | error
     error: str | None = None
     redirected_from: str | None = None
     bytes: int = 0

@@ -1,12 +1,11 @@
-"""Downloader middlewares: conditional GET, undeclared encodings, JavaScript challenges."""
+"""Downloader middlewares: conditional GET, undeclared encodings, redirect loops (challenges: crawler.challenges)."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-from scrapy.http import HtmlResponse, Request, Response, TextResponse
-from scrapy.utils.httpobj import urlparse_cached
+from scrapy.http import Request, Response, TextResponse
 
 from parsers.encoding import guess
 
@@ -80,41 +79,6 @@ class EncodingMiddleware:
         if encoding and encoding != "utf-8":
             return response.replace(encoding=encoding)
         return response
-
-
-_CHALLENGE_STATUS = {202, 412, 521}
-_SCRIPT = re.compile(rb"<script", re.I)
-
-
-class ChallengeMiddleware:
-    """A JavaScript cookie challenge (412/202/521 with a script) is retried in a real browser, and
-    later requests to that host go to the browser directly (its cookie lives there)."""
-
-    def __init__(self) -> None:
-        self.browser_hosts: set[str] = set()
-
-    def process_request(self, request: Request, spider=None):
-        if request.meta.get("playwright") or urlparse_cached(request).hostname not in self.browser_hosts:
-            return None
-        # the replacement goes back through the scheduler: it must not be dropped as a duplicate
-        return request.replace(dont_filter=True, meta={**request.meta, **browser_meta()})
-
-    def process_response(self, request: Request, response: Response, spider=None):
-        if response.status not in _CHALLENGE_STATUS:
-            return response
-        looks_like_challenge = bool(_SCRIPT.search(response.body[:20000])) and len(response.body) < 200_000
-        if request.meta.get("playwright"):
-            # the browser ran the script and reloaded: the content is the page, whatever the first status
-            if looks_like_challenge and b"document.cookie" in response.body:
-                return response
-            return response.replace(status=200) if isinstance(response, HtmlResponse) else response
-        if not looks_like_challenge:
-            return response
-        log.info("JavaScript challenge (HTTP %s) at %s: retrying in a browser", response.status, request.url)
-        if spider is not None and getattr(spider, "crawler", None):
-            spider.crawler.stats.inc_value("nianbao/js_challenge")
-        self.browser_hosts.add(urlparse_cached(request).hostname)
-        return request.replace(dont_filter=True, meta={**request.meta, **browser_meta()})
 
 
 def browser_meta() -> dict:

@@ -52,10 +52,16 @@ CONCURRENT_ITEMS = 8
 WARN_ON_GENERATOR_RETURN_VALUE = False
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalGetMiddleware": 560,
-    "crawler.middlewares.ChallengeMiddleware": 570,
     "crawler.middlewares.EncodingMiddleware": 580,
     "crawler.middlewares.RedirectLoopMiddleware": 610,  # sees a 3xx before RedirectMiddleware (600)
+    # sees answers right after the cookie jar (700) took their cookies, before any redirect handling
+    "crawler.challenges.ChallengeMiddleware": 620,
 }
+# A challenge (412/521 script, cookie shell, cookie redirect) is passed once per host in Chromium and its
+# cookies serve plain HTTP; when it comes back (cookie expired) it is passed again, at most this many
+# times per host and crawl; a host whose challenge cannot be passed is "blocked", never "missing".
+NIANBAO_CHALLENGE_SOLVES_PER_HOST = int(os.environ.get("NIANBAO_CHALLENGE_SOLVES_PER_HOST", "3"))
+NIANBAO_CHALLENGE_TIMEOUT = float(os.environ.get("NIANBAO_CHALLENGE_TIMEOUT", "30"))
 
 # A browser only for the pages that need one (registry `render: browser`, a JavaScript challenge, a
 # list built by scripts). Debian's chromium by path; Playwright's own download where present.

@@ -15,6 +15,8 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from crawler.challenges import ChallengeBlocked
+
 OUTCOMES = {
     "http_error": "服务器返回错误状态",
     "timeout": "连接超时",
@@ -24,6 +26,8 @@ OUTCOMES = {
     "robots": "robots.txt 禁止抓取",
     "redirect_loop": "重定向次数过多（循环重定向）",
     "too_large": "文件超过下载上限",
+    "blocked": "人机验证未能通过（网站拒绝抓取）",
+    "wrong_type": "下载到的内容与文件类型不符",
     "error": "抓取失败",
 }
 
@@ -48,6 +52,8 @@ def describe(failure: Failure) -> tuple[int | None, str, str]:
     if failure.check(ResponseNeverReceived, ConnectionLost, ResponseFailed, *_scrapy("ResponseDataLossError"),
                      *_scrapy("DownloadFailedError")):
         return None, "connection_lost", OUTCOMES["connection_lost"]
+    if failure.check(ChallengeBlocked):
+        return failure.value.status, "blocked", failure.value.reason
     if failure.check(IgnoreRequest):
         text = str(failure.value)
         if "robots" in text.lower():

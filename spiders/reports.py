@@ -20,6 +20,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.filetype import mismatch
 from crawler.items import ATTACHMENT, ENTRY_FIELDS, PAGE, DocumentItem, FetchItem
 from crawler.middlewares import browser_meta
 from crawler.registry import Registry, Unit, load
@@ -190,6 +191,9 @@ class ReportSpider(scrapy.Spider):
             return
         # Only the links are read here; the page's metadata (title, 发布日期, 发布机构) and whether it
         # holds the tables are the parse stage's work, on the stored page (crawler.parsestage).
+        if (wrong := _wrong_type(response)) is not None:  # a file page that is not what it claims (crawler.filetype)
+            yield self._outcome(response, "article", outcome="wrong_type", error=wrong)
+            return
         links = attachment_links(response)
         info = {k: entry.get(k) for k in ENTRY_FIELDS}
         yield self._outcome(response, "article", outcome=_outcome_of(response))
@@ -213,6 +217,9 @@ class ReportSpider(scrapy.Spider):
         if response.status == 304:
             yield self._outcome(response, "attachment", outcome="not_modified")
             return
+        if (wrong := _wrong_type(response, info.get("filename"))) is not None:
+            yield self._outcome(response, "attachment", outcome="wrong_type", error=wrong)
+            return
         yield self._outcome(response, "attachment", outcome=_outcome_of(response))
         yield DocumentItem(
             unit_code=unit.code, url=response.url, role=ATTACHMENT, body=response.body,
@@ -224,9 +231,9 @@ class ReportSpider(scrapy.Spider):
         )
 
     # ------------------------------------------------------------ outcomes
-    def _outcome(self, response: Response, kind: str, outcome: str = "ok") -> FetchItem:
+    def _outcome(self, response: Response, kind: str, outcome: str = "ok", error: str | None = None) -> FetchItem:
         return FetchItem(unit_code=response.meta.get("unit"), url=response.url, kind=kind,
-                            status=response.status, outcome=outcome, error=None,
+                            status=response.status, outcome=outcome, error=error,
                             redirected_from=_requested(response), bytes=len(response.body),
                             browser=bool(response.meta.get("playwright")))
 
@@ -250,6 +257,13 @@ def _county_prefix(name: str) -> str | None:
 
 def _outcome_of(response: Response) -> str:
     return "not_modified" if "not_modified" in response.flags else "ok"
+
+
+def _wrong_type(response: Response, filename: str | None = None) -> str | None:
+    """Why a fetched body is not the file it claims to be (a viewer or error page), or None."""
+    if "not_modified" in response.flags:
+        return None
+    return mismatch(response.body, response.url, filename, _header(response, "Content-Type"))
 
 
 def _header(response: Response, name: str) -> str | None:
