@@ -6,7 +6,7 @@ numbers. CSV files are UTF-8 with a BOM, which Excel needs to show Chinese. A sh
 Excel's row limit continues on a second sheet.
 
     export_xlsx("nianbao.db", "nianbao.xlsx")
-    export_csv("nianbao.db", "exports/")      # county_overview.csv, reports.csv, cells.csv
+    export_csv("nianbao.db", "exports/")      # county_overview.csv, scorecard.csv, reports.csv, cells.csv
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 from parsers.schema import key_label
 
+from . import scorecard
 from .metadata import LEVEL_NAMES, STATUS_NAMES, TIMELINESS_NAMES
 from .views import COUNTY_OVERVIEW, KEY_FIGURES, REPORT_OVERVIEW
 
@@ -41,7 +42,7 @@ REPORT_COLUMNS = [
 ]
 CELL_HEADERS = ["报告编号", "县区", "单位", "单位代码", "报告年度", "格式", "表", "行", "列", "键", "名称", "数值", "原文",
                 "空白", "无效", "未通过的规则"]
-SHEETS = {"county": "县区概况", "reports": "报告一览", "cells": "全部单元格"}
+SHEETS = {"county": "县区概况", "reports": "报告一览", "cells": "全部单元格", "scorecard": "年度考核"}
 
 _TRANSLATE = {"status": STATUS_NAMES, "timeliness": TIMELINESS_NAMES, "level": LEVEL_NAMES}
 
@@ -87,16 +88,28 @@ def cell_rows(conn: sqlite3.Connection) -> Iterator[list[Any]]:
                "是" if blank else "", "是" if invalid else "", "；".join(failing.get((report, key), []))]
 
 
+def scorecard_rows(conn: sqlite3.Connection) -> Iterator[list[Any]]:
+    """年度考核: one row per county and year (newest year first, lowest score first), then the formula."""
+    weights = scorecard.Weights.from_env()
+    cards = scorecard.scorecard(conn, weights=weights)
+    for card in cards:
+        yield [card[c] for c, _ in scorecard.COLUMNS]
+    if cards:
+        yield []
+        yield ["计分公式", weights.formula()]
+
+
 def _tables(conn: sqlite3.Connection) -> list[tuple[str, str, list[str], Iterator[list[Any]]]]:
     return [
         ("county", SHEETS["county"], [h for _, h in COUNTY_COLUMNS], county_rows(conn)),
+        ("scorecard", SHEETS["scorecard"], [h for _, h in scorecard.COLUMNS], scorecard_rows(conn)),
         ("reports", SHEETS["reports"], [h for _, h in REPORT_COLUMNS], report_rows(conn)),
         ("cells", SHEETS["cells"], CELL_HEADERS, cell_rows(conn)),
     ]
 
 
 def export_xlsx(db_path: str | Path, out: str | Path, *, max_rows: int = EXCEL_MAX_ROWS) -> dict[str, int]:
-    """Write a workbook with sheets 县区概况, 报告一览, 全部单元格; returns rows written per table."""
+    """Write a workbook with sheets 县区概况, 年度考核, 报告一览, 全部单元格; returns rows written per table."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -137,7 +150,7 @@ def export_csv(db_path: str | Path, out_dir: str | Path) -> dict[str, Path]:
     """Write county_overview.csv, reports.csv and cells.csv (UTF-8 with BOM) into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    files = {"county": "county_overview.csv", "reports": "reports.csv", "cells": "cells.csv"}
+    files = {"county": "county_overview.csv", "scorecard": "scorecard.csv", "reports": "reports.csv", "cells": "cells.csv"}
     conn = connect_readonly(db_path)
     written = {}
     try:

@@ -158,6 +158,25 @@ _COUNTY_COLUMNS = {
 }
 
 
+def scorecard_metadata(route: str) -> dict[str, Any]:
+    """The 年度考核 view: its columns in Chinese, the score's formula, and a chart of the scores."""
+    from .scorecard import COLUMNS, Weights
+
+    chart = vega_fragment("bar", "county", "score", x_type="nominal", color="year")
+    return {
+        "title": "年度考核",
+        "description_html": (
+            "每个县区每个报告年度：应报、按时、逾期、缺报、其他、数字不平、不完整、疑似抄袭、年度或单位不符，以及考核得分。"
+            f"<br>{Weights.from_env().formula()}（权重由 NIANBAO_SCORE_WEIGHTS 设置）。"
+            f"<br>图表：<a href=\"{chart}\">按县区画得分</a>（datasette-vega）。点击县区名称打开可打印的考核页 "
+            f"<code>{route}/county/县区代码/年度</code>。"
+        ),
+        "facets": ["year"],
+        "sort": "score",
+        "columns": dict(COLUMNS),
+    }
+
+
 def build_metadata(database: str = "nianbao") -> dict[str, Any]:
     """The metadata dict for a store served under the name ``database``."""
     route = ROUTE
@@ -249,6 +268,7 @@ def build_metadata(database: str = "nianbao") -> dict[str, Any]:
             "facets": ["county", "year"],
             "columns": _COUNTY_COLUMNS,
         },
+        "county_scorecard": scorecard_metadata(route),
         "documents": {
             "title": "原始文档",
             "description": "抓取到的原始文档（按内容 SHA-256 存一次）。",

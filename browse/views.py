@@ -19,6 +19,8 @@ from pathlib import Path
 
 from crawler.store import Store
 
+from . import scorecard
+
 # Key figures a reader looks for first: (column, cell key or SQL over cells, Chinese label).
 KEY_FIGURES: list[tuple[str, str, str]] = [
     ("applications", "t3.new.total", "本年新收申请"),
@@ -206,6 +208,7 @@ VIEWS: dict[str, str] = {
     "unit_years": UNIT_YEARS,
     "county_overview": COUNTY_OVERVIEW,
     "cells_long": CELLS_LONG,
+    "county_scorecard": scorecard.view_sql(),  # 年度考核 (browse/scorecard.py; weights from NIANBAO_SCORE_WEIGHTS)
 }
 
 FTS_COLUMNS = ["title", "text", "unit"]

@@ -9,6 +9,7 @@ from parsers.isolate import parse_isolated
 from parsers.model import Report
 from parsers.rules import Context, check
 
+from . import fingerprints
 from .deadlines import default_deadline, level_from_name
 from .store import Store
 
@@ -20,6 +21,8 @@ def context_for(report: Report, store: Store | None, *, level: str | None = None
     if store is not None and report.year is not None:
         prev_id = store.find_report(unit=report.unit, year=report.year - 1, unit_code=unit_code)
         ctx.previous = store.load_report(prev_id) if prev_id else None
+    if store is not None and report.error is None:
+        fingerprints.fill_context(ctx, store, report, unit_code)  # registry unit, county peers
     if deadline is not None:
         ctx.deadline = deadline
     elif report.year is not None:
@@ -86,6 +89,20 @@ def recheck_next_year(store: Store, report: Report, *, unit_code: str | None = N
             continue
         store.save_rule_results(next_id, check(nxt, context_for(nxt, store, level=level, unit_code=unit_code,
                                                                 deadline=deadline)))
+    recheck_copied(store, report)
+
+
+def recheck_copied(store: Store, report: Report) -> None:
+    """Re-run the rules of the other units' reports this one copies (or is copied from), so that both
+    carry COPY-OTHER-UNIT whichever was stored first."""
+    for peer_id in fingerprints.copied_peers(report):
+        peer = store.load_report(peer_id)
+        row = store.db.execute("SELECT unit_code FROM reports WHERE id = ?", [peer_id]).fetchone()
+        if peer is None or peer.error is not None or row is None:
+            continue
+        results = check(peer, context_for(peer, store, unit_code=row[0]))
+        store.save_rule_results(peer_id, [r for r in results if r.rule != "PUBLISHED-LATE"] +
+                                [r for r in peer.rules if r.rule == "PUBLISHED-LATE"])
 
 
 def reparse(store: Store) -> dict[str, int]:

@@ -90,6 +90,8 @@ class ParseStage:
         self.registry = registry
         self.stats: Counter[str] = Counter()
         self._pages: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        if registry is not None:
+            store.sync_units(registry)  # the evaluator's checks read the registry unit and its county
 
     # ------------------------------------------------------------ the loop
     def run(self, *, follow: Callable[[], bool] | None = None, poll: float = 0.2) -> Counter[str]:

@@ -22,6 +22,8 @@ import sqlite_utils
 from parsers import PARSER_VERSION
 from parsers.model import Cell, ParseFailure, Report, RuleResult
 
+from . import fingerprints
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     sha256 TEXT PRIMARY KEY,
@@ -204,6 +206,7 @@ class Store:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.executescript(SCHEMA)
+        conn.executescript(fingerprints.SCHEMA)  # per-report similarity fingerprints (COPY-* rules)
 
     def close(self) -> None:
         self.db.close()
@@ -266,12 +269,15 @@ class Store:
                     self.db.execute("UPDATE reports SET published = ? WHERE id = ? AND published IS NOT ?",
                                     [row["published"], rid, row["published"]])
                     self._replace_rules_if_changed(rid, report)
+                    if not fingerprints.has(self, rid):  # a store from before fingerprints
+                        fingerprints.save(self, rid, report, unit_code)
                     continue
                 self.db.execute("DELETE FROM cells WHERE report = ?", [rid])
                 self.db.execute("DELETE FROM rule_results WHERE report = ?", [rid])
                 self._insert("reports", [row], upsert_key="id")
                 self._insert("cells", list(self._cell_rows(rid, report.cells.values())))
                 self._write_rules(rid, report.rules, report)
+                fingerprints.save(self, rid, report, unit_code)
             # a re-parse that finds fewer reports in the document drops the extra ones
             placeholders = ",".join("?" * len(ids)) or "''"
             stale = [r[0] for r in self.db.execute(

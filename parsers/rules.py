@@ -63,6 +63,10 @@ class Context:
     previous: Report | None = None  # the same unit's report for the year before
     deadline: date | None = None
     deadline_note: str = ""
+    # for the evaluator's checks (parsers.evaluator); None when not known, which makes them not_assessable
+    unit_name: str | None = None  # the registry unit the report was found for
+    other_units: list[str] | None = None  # names of the other registry units of its county
+    peers: list | None = None  # [(report id, unit name, Report)]: same year, same county, close fingerprint
 
 
 @dataclass(frozen=True)
@@ -326,6 +330,10 @@ RULES: list[Rule] = [
     Rule("X-IN-FORCE", WARNING, "跨年度：现行有效 = 上年现行有效 + 本年制发 − 本年废止",
          _cross("X-IN-FORCE", WARNING, x_in_force, need_2021=True), cross_year=True),
 ]
+
+from .evaluator import RULES as _EVALUATOR_RULES  # noqa: E402  (it builds on the names above)
+
+RULES.extend(_EVALUATOR_RULES)
 RULES_BY_ID = {r.id: r for r in RULES}
 
 

@@ -340,7 +340,7 @@ def test_export_xlsx_and_csv(served, tmp_path):
                                          "--csv", str(tmp_path / "csv")])
     assert result.exit_code == 0, result.output
     wb = load_workbook(tmp_path / "n.xlsx", read_only=True)
-    assert wb.sheetnames == ["县区概况", "报告一览", "全部单元格"]
+    assert wb.sheetnames == ["县区概况", "年度考核", "报告一览", "全部单元格"]
     county = [list(r) for r in wb["县区概况"].iter_rows(values_only=True)]
     assert county[0][:8] == ["县区", "县区代码", "报告年度", "应报", "已发布", "按时", "逾期", "缺报"]
     assert ["乙县人民政府", "410202000000", 2022, 2, 1, 0, 1, 1] in [r[:8] for r in county]

@@ -5,7 +5,8 @@ Pages (under ``/-/nianbao``):
   the failing rules' messages beside, links to the source page, the document and the raw document;
 - ``/unit/{code}`` — a unit's report years (timeliness, status, key figures) with a chart;
 - ``/counties?year=Y`` — the share of each county's units on time, late and missing, as a chart;
-- ``/raw/{sha256}`` — the raw document as crawled, with its content type and file name.
+- ``/raw/{sha256}`` — the raw document as crawled, with its content type and file name;
+- ``/county/{code}/{year}`` — a county's annual scorecard (年度考核), printable (:mod:`browse.scorecard`).
 
 ``render_cell`` turns report ids, unit codes and document hashes in tables, views and canned queries
 into links to these pages, and shows status words in Chinese.
@@ -23,9 +24,10 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from browse.charts import share_chart
+from browse.charts import bar_chart, share_chart
 from browse.metadata import PLUGIN, ROUTE, STATUS_NAMES, TIMELINESS_NAMES, vega_fragment
 from browse.report import counties_context, report_context, unit_context
+from browse.scorecard import county_context
 
 REPORT_COLUMNS = {"report", "报告"}  # columns holding a report id, wherever they are
 UNIT_CODE_COLUMNS = {"unit_code", "单位代码"}
@@ -81,6 +83,23 @@ async def counties_page(datasette, request):
     return Response.html(await datasette.render_template("nianbao_counties.html", ctx, request=request))
 
 
+async def county_page(datasette, request):
+    name, db = await _database(datasette, request)
+    code, year = request.url_vars["code"], int(request.url_vars["year"])
+    try:
+        ctx = await db.execute_fn(lambda conn: county_context(conn, code, year))
+    except ValueError as exc:  # NIANBAO_SCORE_WEIGHTS is wrong: say which setting
+        return Response.html(f"<p>{escape(str(exc))}</p>", status=500)
+    if ctx is None:
+        raise NotFound(f"名录中没有代码为 {code} 的县区")
+    card = ctx["card"]
+    share = share_chart([{**card, "county": ctx["county"]}], title=f"{year} 年度应报单位：按时、逾期、缺报所占比例") \
+        if card else None
+    trend = bar_chart(ctx["history"], title="历年考核得分", highlight=str(year)) if len(ctx["history"]) > 1 else None
+    ctx.update(database=name, route=ROUTE, share=Markup(share) if share else None, trend=Markup(trend) if trend else None)
+    return Response.html(await datasette.render_template("nianbao_county.html", ctx, request=request))
+
+
 async def raw_document(datasette, request):
     name, db = await _database(datasette, request)
     await datasette.ensure_permissions(request.actor, [("view-table", (name, "raw"))])
@@ -114,14 +133,22 @@ def register_routes():
         (rf"^{prefix}/unit/(?P<code>[^/]+)$", unit_page),
         (rf"^{prefix}/counties$", counties_page),
         (rf"^{prefix}/raw/(?P<sha256>[0-9a-f]{{64}})$", raw_document),
+        (rf"^{prefix}/county/(?P<code>[^/]+)/(?P<year>\d{{4}})$", county_page),
     ]
 
 
 @hookimpl
-def render_cell(value, column, table, database, datasette):
+def render_cell(row, value, column, table, database, datasette):
     if database != _database_name(datasette) or value is None or value == "":
         return None
     text = str(value)
+    if table == "county_scorecard" and column == "county" and row is not None:
+        try:
+            code, year = row["county_code"], row["year"]
+        except (IndexError, KeyError):
+            code = year = None
+        if code and year:
+            return Markup(f'<a href="{ROUTE}/county/{quote(str(code))}/{int(year)}" title="年度考核（可打印）">{escape(text)}</a>')
     if column in REPORT_COLUMNS or (column == "id" and table in ("reports", "report_overview")):
         return Markup(f'<a href="{ROUTE}/report/{quote(text)}" title="查看报告页">{escape(text)}</a>')
     if column in UNIT_CODE_COLUMNS or (column == "code" and table == "units"):
@@ -149,4 +176,5 @@ def menu_links(datasette, actor):
         {"href": f"/{name}/late", "label": "逾期发布"},
         {"href": f"/{name}/county_overview", "label": "县区概况"},
         {"href": f"{ROUTE}/counties", "label": "各县区逾期、缺报比例图"},
+        {"href": f"/{name}/county_scorecard", "label": "年度考核"},
     ]

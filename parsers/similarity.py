@@ -1,0 +1,108 @@
+"""How alike two reports are: normalised body text, character shingles, MinHash fingerprints.
+
+Copies are what evaluators look for: last year's report with a new date, a neighbour's report with the
+name changed. Years, dates and other numbers always differ between such copies, so the text is compared
+without digits, spaces or punctuation. Similarity is the Jaccard index of the texts' character
+5-shingles; a pair of reports is "nearly identical" at :data:`TEXT_THRESHOLD` or above.
+
+Comparing every pair nationally is out of the question (40,000 units × years), so each report gets a
+MinHash signature (datasketch) whose bands are stored as integers (:mod:`crawler.fingerprints`): two
+reports become a candidate pair only when one band is equal, which an index finds; only candidates are
+compared exactly. With :data:`BANDS` × :data:`ROWS` = 16 × 8 the chance that a pair at Jaccard 0.85 is
+missed is below 10⁻⁷, and pairs under 0.5 are almost never looked at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+
+from datasketch import MinHash
+
+from .model import Report
+
+SHINGLE = 5
+NUM_PERM = 128
+BANDS, ROWS = 16, 8  # BANDS * ROWS == NUM_PERM
+TEXT_THRESHOLD = 0.85  # Jaccard of 5-shingles, digits and punctuation left out
+MIN_TEXT = 200  # characters of normalised text below which text similarity is not judged (a bare “无”)
+TABLE_PREFIXES = ("t3.", "t4.")
+
+_DROP = re.compile(r"[\s\d０-９\W_]+", re.UNICODE)
+_SEED = 20_230_131
+
+
+def normalize(text: str) -> str:
+    """The body text as compared: no digits (years, dates, counts), spaces or punctuation."""
+    return _DROP.sub("", text or "")
+
+
+def shingles(text: str, k: int = SHINGLE) -> set[str]:
+    """The set of ``k``-character substrings of already-normalised text."""
+    if len(text) < k:
+        return {text} if text else set()
+    return {text[i:i + k] for i in range(len(text) - k + 1)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def text_similarity(a: str, b: str) -> float | None:
+    """Exact Jaccard similarity of two body texts; None when either is too short to judge."""
+    na, nb = normalize(a), normalize(b)
+    if len(na) < MIN_TEXT or len(nb) < MIN_TEXT:
+        return None
+    return jaccard(shingles(na), shingles(nb))
+
+
+def minhash(text: str) -> MinHash | None:
+    """The MinHash signature of a body text (None when it is too short to compare)."""
+    norm = normalize(text)
+    if len(norm) < MIN_TEXT:
+        return None
+    m = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    m.update_batch([s.encode("utf-8") for s in shingles(norm)])
+    return m
+
+
+def bands(m: MinHash) -> list[int]:
+    """One signed 63-bit integer per band (SQLite INTEGER), the band's index mixed in."""
+    out = []
+    values = m.hashvalues
+    for b in range(BANDS):
+        chunk = struct.pack(f"<H{ROWS}I", b, *(int(v) & 0xFFFFFFFF for v in values[b * ROWS:(b + 1) * ROWS]))
+        out.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "little", signed=True) >> 1)
+    return out
+
+
+def table_cells(report: Report) -> dict[str, object]:
+    """Tables 三 and 四 as {key: value} (the cells a copy carries over unchanged)."""
+    return {k: c.value for k, c in report.cells.items() if k.startswith(TABLE_PREFIXES)}
+
+
+def tables_hash(report: Report) -> str | None:
+    """A digest of tables 三 and 四's values; None when they are all zero or blank (nothing to copy)."""
+    cells = table_cells(report)
+    if not any(v for v in cells.values()):
+        return None
+    payload = ";".join(f"{k}={v}" for k, v in sorted(cells.items()))
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def same_tables(a: Report, b: Report) -> bool:
+    """Tables 三 and 四 hold the same values, and not all of them are zero or blank."""
+    ca, cb = table_cells(a), table_cells(b)
+    return bool(ca) and ca == cb and any(v for v in ca.values())
+
+
+def nonzero_cells(report: Report, limit: int = 6) -> list[str]:
+    """A few non-zero cells of tables 三/四 (the evidence that identical tables are not just zeros)."""
+    return [k for k, v in table_cells(report).items() if v][:limit]
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
