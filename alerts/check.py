@@ -22,6 +22,7 @@ from crawler.registry import Registry
 from crawler.store import Store
 from parsers.rules import RULES_BY_ID
 
+from . import coverage as coverage_mod
 from . import expected as expected_mod
 from . import health as health_mod
 from . import runs as runs_mod
@@ -60,7 +61,9 @@ def run_check(store: Store, *, now: datetime | None = None, registry: Registry |
     health, down = health_mod.collect(db, config)
     health_mod.save(db, health, [u.code for u in registry.units], now)
     found = expected_mod.found_reports(db, registry)
-    expected = expected_mod.compute(db, registry, health, now, config, found)
+    coverage = coverage_mod.collect(db, registry, {code: h.last.run if h.last else None for code, h in health.items()})
+    coverage_mod.save(db, coverage)
+    expected = expected_mod.compute(db, registry, health, now, config, found, coverage)
     expected_mod.save(db, expected, now)
 
     builder = _Findings(db, registry, health, config, now)
@@ -69,6 +72,7 @@ def run_check(store: Store, *, now: datetime | None = None, registry: Registry |
     for (code, year), rows in found.items():
         if year == 0 and registry.get(code):
             builder.undated_failure(registry.get(code), rows)
+    builder.column_findings()
     for unit in registry.units:
         builder.site_findings(unit.code, health.get(unit.code))
     latest_down = builder.system_findings(down)
@@ -88,6 +92,8 @@ class _Findings:
         self.site_undecided: set[str] = set()
         self.system_undecided: set[str] = set()
         self.later_finished: dict[str, int] = {}
+        self.not_found: dict[str, list[Expected]] = {}  # reader → years its column could not settle
+        self.column_undecided: set[str] = set()  # readers whose site could not be read tonight
 
     # ------------------------------------------------------------ per report year
     def report_findings(self, e: Expected) -> None:
@@ -96,14 +102,18 @@ class _Findings:
         links = self._report_links(e)
         if e.status in ("unreachable", "unchecked"):
             self.undecided.add((code, year))
+            self.column_undecided.add(expected_mod.reader_of(e.unit, self.registry).code)
+        elif e.status == "column_not_found":  # told to the operators, once per column (column_findings)
+            self.not_found.setdefault(expected_mod.reader_of(e.unit, self.registry).code, []).append(e)
         elif e.status == "missing":
             reader = expected_mod.reader_of(e.unit, self.registry)
             h = self.health.get(reader.code)
             seen = china_time(h.last.at) if h and h.last else "—"
-            where = "该单位的网站" if reader is e.unit else f"{reader.name}的年报栏目"
+            where = "该单位的年报栏目" if reader is e.unit else f"{reader.name}的年报栏目"
             self.add(code, year, "missing", payload={
                 "headline": f"{year} 年度报告逾期未发布（截止 {e.deadline}）",
                 "details": [f"{seen} 完整读取了{where}，没有找到这份报告"],
+                "evidence": e.coverage.evidence(year) if e.coverage else None,
                 "deadline": e.deadline.isoformat(), "links": self._unit_links(e.unit)})
         elif e.status == "late" and e.deadline >= china_date(self.now) - timedelta(days=LATE_TOLD_DAYS):
             self.add(code, year, "late", report=e.report["id"], payload={
@@ -147,6 +157,20 @@ class _Findings:
                 self.add(e.unit.code, e.year, "inconsistent", rule=rule, scope=scope, report=e.report["id"], payload={
                     "headline": f"{e.year} 年度报告数字对不上（{rule}：{title}）",
                     "details": shown, "links": links})
+
+    def column_findings(self) -> None:
+        """One operators' alert per column that could not settle a unit's year (未找到年报栏目)."""
+        for reader_code, items in self.not_found.items():
+            reader = self.registry.get(reader_code)
+            cov = items[0].coverage
+            if reader is None or cov is None:
+                continue
+            years: dict[str, list[int]] = {}
+            for e in items:
+                years.setdefault(e.unit.code, []).append(e.year)
+            affected = [(self.registry.get(code), sorted(ys)) for code, ys in years.items()]
+            self.add(reader_code, 0, "column_not_found", scope=cov.reason,
+                     payload=coverage_mod.not_found_payload(reader, cov, affected))
 
     # ------------------------------------------------------------ per site
     def site_findings(self, code: str, h: UnitHealth | None) -> None:
@@ -229,6 +253,8 @@ class _Findings:
             return (unit_code, year) in self.undecided
         if kind in ("unreachable", "nothing_found"):
             return unit_code in self.site_undecided and self.registry.get(unit_code) is not None
+        if kind == "column_not_found":
+            return unit_code in self.site_undecided | self.column_undecided and self.registry.get(unit_code) is not None
         if kind == "network_down":
             return "network_down" in self.system_undecided
         if kind in ("run_unfinished", "run_missed"):
@@ -253,6 +279,8 @@ class _Findings:
                 return f"截止日期已调整为 {e.deadline}，尚未到期"
             when = f"发布于 {e.published[:10]}" if e.published else ""
             if kind == "missing":
+                if e.status == "column_not_found":  # not found after all, but not seen to be absent either
+                    return coverage_mod.undetermined(year, e.coverage)
                 if e.status == "parse_failed":
                     return f"已找到 {year} 年度报告，但无法读取，见“无法读取”一项"
                 if e.status == "late":
@@ -272,6 +300,11 @@ class _Findings:
             if h and h.consecutive_failures:  # still failing, but below a threshold that was raised
                 return f"连续失败 {h.consecutive_failures} 晚，低于现在的提醒阈值（{self.config.unreachable_nights} 晚）"
             return f"网站已恢复访问（{china_time(h.last.at)} 读取成功）" if h and h.last else "网站已恢复访问"
+        if kind == "column_not_found":
+            cov = next((e.coverage for e in self.expected.values() if e.coverage and e.coverage.reader == code), None)
+            if cov is not None and cov.read:
+                return f"年报栏目已完整读取（{cov.pages} 页，{cov.report_entries} 条年报）"
+            return "该栏目不再影响任何单位的判定"
         if kind == "nothing_found":
             h = self.health.get(code)
             return f"栏目中又列出了 {h.last.entries} 篇年报" if h and h.last else "栏目已恢复"

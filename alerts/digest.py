@@ -24,6 +24,7 @@ from typing import Any
 import sqlite_utils
 
 from .config import AlertConfig, aware, china_date, china_time
+from .coverage import closed_tag, digest_lines
 from .state import KINDS, SYSTEM_KINDS, Due
 
 LEVEL_GROUPS = [("county", "本级"), ("township", "乡镇（街道）"), ("department", "部门"), ("zone", "开发区、产业集聚区")]
@@ -60,7 +61,7 @@ class DigestItem:
 
     def details(self, now: datetime) -> list[str]:
         p = self.alert["payload"]
-        lines = list(p.get("details") or [])
+        lines = list(p.get("details") or []) + digest_lines(self.alert, self.state)
         if self.alert["kind"] == "missing" and p.get("deadline") and self.state != "resolved":
             days = (china_date(now) - date.fromisoformat(p["deadline"])).days
             lines.insert(0, f"已逾期 {days} 天")
@@ -189,7 +190,7 @@ def render_text(digest: Digest, now: datetime, config: AlertConfig) -> str:
             if group:
                 lines.append(f"— {group} —")
             for item in items:
-                lines.append(f"【{STATE_TAGS[item.state]}】{item.headline()}")
+                lines.append(f"【{closed_tag(item.alert) or STATE_TAGS[item.state]}】{item.headline()}")
                 if item.state == "resolved":
                     lines.append(f"    现在：{item.resolution}")
                 else:
@@ -214,7 +215,7 @@ def render_html(digest: Digest, now: datetime, config: AlertConfig) -> str:
                 out.append(f"<h3>{e(group)}</h3>")
             out.append("<ul>")
             for item in items:
-                tag = f'<strong style="color: {colors[item.state]}">【{STATE_TAGS[item.state]}】</strong>'
+                tag = f'<strong style="color: {colors[item.state]}">【{closed_tag(item.alert) or STATE_TAGS[item.state]}】</strong>'
                 out.append(f"<li>{tag}{e(item.headline())}")
                 sub = [f"现在：{e(item.resolution)}"] if item.state == "resolved" else [e(d) for d in item.details(now)]
                 sub += [f'{e(label)}：<a href="{e(url, quote=True)}">{e(url)}</a>' for label, url in item.links()]

@@ -11,6 +11,8 @@ there the day the report appears. Status, one of:
 - ``missing`` — nothing found, the deadline has passed, and the unit's site was read in full after it;
 - ``unreachable`` — nothing found, the deadline has passed, but the last night could not read the site
   (or part of it): we don't know, so we don't say "missing";
+- ``column_not_found`` — nothing found, the deadline has passed, the site answered, but its 年报 column
+  was not found or not read to its end (:mod:`alerts.coverage`): not evidence of absence either;
 - ``unchecked`` — nothing found, the deadline has passed, and the site has not been read since.
 
 ``inconsistent`` is a flag beside the status: the found report failed an error-severity rule.
@@ -29,6 +31,7 @@ import sqlite_utils
 from crawler.registry import Registry, Unit
 
 from .config import AlertConfig, china_date, deadline_end, iso
+from .coverage import Coverage
 from .health import UnitHealth
 
 FOUND = ("on_time", "late")
@@ -46,6 +49,7 @@ class Expected:
     published: str | None = None
     page_url: str | None = None
     inconsistent: bool = False
+    coverage: Coverage | None = None  # how far its column was read (nothing found past the deadline)
 
     @property
     def days_late(self) -> int | None:
@@ -108,7 +112,7 @@ def choose(reports: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def evaluate(unit: Unit, year: int, deadline: date, reports: list[dict[str, Any]], health: UnitHealth | None,
-             now: datetime) -> Expected:
+             now: datetime, coverage: Coverage | None = None) -> Expected:
     """The status of one (unit, year) at ``now``."""
     if reports:
         best = choose(reports)
@@ -124,17 +128,19 @@ def evaluate(unit: Unit, year: int, deadline: date, reports: list[dict[str, Any]
     if china_date(now) <= deadline:
         status = "not_due"
     elif health is not None and health.can_judge_absence(deadline_end(deadline)):
-        status = "missing"
+        # the site answered: absence is evidence only when the column was read to its end
+        status = "missing" if coverage is not None and coverage.read else "column_not_found"
     elif health is not None and health.last is not None and health.last.state != "ok":
         status = "unreachable"
     else:
         status = "unchecked"
-    return Expected(unit, year, deadline, status, page_url=column)
+    return Expected(unit, year, deadline, status, page_url=column, coverage=coverage)
 
 
 def compute(db: sqlite_utils.Database, registry: Registry, health: dict[str, UnitHealth], now: datetime,
             config: AlertConfig | None = None,
-            found: dict[tuple[str, int], list[dict[str, Any]]] | None = None) -> list[Expected]:
+            found: dict[tuple[str, int], list[dict[str, Any]]] | None = None,
+            coverage: dict[str, Coverage] | None = None) -> list[Expected]:
     """Every (unit, year) owed as of ``now``, with its status."""
     config = config or AlertConfig()
     today = china_date(now)
@@ -143,7 +149,8 @@ def compute(db: sqlite_utils.Database, registry: Registry, health: dict[str, Uni
     for unit in registry.units:
         h = health.get(reader_of(unit, registry).code)
         for year in years_owed(unit, today, config.first_year):
-            out.append(evaluate(unit, year, registry.deadline(unit, year), found.get((unit.code, year), []), h, now))
+            out.append(evaluate(unit, year, registry.deadline(unit, year), found.get((unit.code, year), []), h, now,
+                                (coverage or {}).get(unit.code)))
     return out
 
 

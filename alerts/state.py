@@ -53,11 +53,12 @@ KINDS: dict[str, tuple[str, bool]] = {
     "parse_failed": ("无法读取", True),
     "unreachable": ("网站无法访问", True),
     "nothing_found": ("栏目无年报", True),
+    "column_not_found": ("未找到年报栏目", True),  # for the operators: the registry needs the column
     "network_down": ("本机网络故障", True),
     "run_unfinished": ("抓取未完成", False),
     "run_missed": ("计划任务未运行", False),
 }
-SYSTEM_KINDS = ("network_down", "run_unfinished", "run_missed")
+SYSTEM_KINDS = ("network_down", "run_unfinished", "run_missed", "column_not_found")  # told to the operators
 
 Key = tuple[str, int, str, str]
 
@@ -146,6 +147,8 @@ def reconcile(db: sqlite_utils.Database, findings: Iterable[Finding], now: datet
                 continue
             text = resolution(row)
             payload = {**row["payload"], "resolution": text or "不再列出"}
+            if getattr(text, "closed_as", None):  # e.g. "undetermined": not fixed, only no longer judgeable
+                payload["closed_as"] = text.closed_as
             # a None resolution closes without a notice (nothing was fixed: the item only aged out)
             db.execute("UPDATE alerts SET closed_at = ?, updated_at = ?, payload = ?, resolved_notice_sent = ? WHERE id = ?",
                        [stamp, stamp, json.dumps(payload, ensure_ascii=False, sort_keys=True), int(text is None),

@@ -26,6 +26,7 @@ from typing import Any, Self
 from crawler.ingest import ingest
 from crawler.registry import Registry, Unit
 from crawler.store import Store
+from spiders import coverage
 
 from .check import CheckResult, run_check
 from .config import CHINA, AlertConfig, iso
@@ -50,13 +51,37 @@ class World:
         self.store.close()
 
     def night(self, when: dt.datetime, *, ok: list[str] = (), failed: list[str] = (), blocked: list[str] = (),
-              entries: dict[str, int] | None = None, article_failed: list[str] = (), finished: bool = True) -> int:
+              entries: dict[str, int] | None = None, article_failed: list[str] = (), finished: bool = True,
+              columns: dict[str, dict[str, Any] | None] | None = None) -> int:
         """One crawl run at ``when``: list pages of ``ok`` units answer (with ``entries`` articles each),
-        ``failed`` ones time out, ``blocked`` ones answer 412; ``article_failed`` units' articles time out."""
+        ``failed`` ones time out, ``blocked`` ones answer 412; ``article_failed`` units' articles time out.
+
+        Each ``ok`` unit's 年报 column is read to its end: one list page with its ``entries`` report titles
+        (one when not given). ``columns`` replaces that reading per unit with these ``column_reads``
+        fields (``{"C": {"complete": 0, "cut": "cap", "pages": 50}}``), or with a home page that has no
+        年报 link (``{"C": None}``)."""
         entries = entries or {}
+        columns = columns or {}
         store = self.store
         run = store.start_run(len(ok) + len(failed) + len(blocked))
         stamp = iso(when)
+        readings = []
+        for code in [*ok, *failed, *blocked]:
+            url = f"http://{code}.example/nb/"
+            titles = entries.get(code, 1)
+            row = {"run": run, "unit_code": code, "role": "column", "column_url": url, "found": 1, "adapter": "trs",
+                   "pages": 1, "complete": 1, "entries": titles, "report_entries": titles, "at": stamp}
+            if code not in ok:
+                row.update(pages=0, complete=0, cut="error", entries=0, report_entries=0,
+                           last_error="连接超时" if code in failed else "HTTP 412")
+            if code in columns:
+                over = columns[code]
+                row = ({**row, **over} if over is not None else
+                       {**row, "role": "discovery", "column_url": f"http://{code}.example/", "found": 0, "pages": 0,
+                        "entries": 0, "report_entries": 0, "adapter": None})
+            readings.append(row)
+        coverage.ensure_schema(store.db)
+        store.db["column_reads"].insert_all(readings)
         with store.db.conn:
             store.db.execute("UPDATE runs SET started = ? WHERE id = ?", [stamp, run])
         for code in ok:

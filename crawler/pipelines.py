@@ -31,6 +31,7 @@ from twisted.internet import task
 from twisted.internet.threads import deferToThread
 
 from parsers import sniff
+from spiders import coverage
 
 from .items import ATTACHMENT, PAGE, DocumentItem, FetchItem, source_fields
 from .store import Store, now, sha256
@@ -74,6 +75,7 @@ class StorePipeline:
     # ------------------------------------------------------------ life cycle
     def open_spider(self, spider=None) -> None:
         self.store = Store(self.db_path)
+        coverage.ensure_schema(self.store.db)
         self._flusher = task.LoopingCall(self._flush)
         self._flusher.start(_FLUSH_SECONDS, now=False)
         if self.parse == "process":
@@ -82,6 +84,8 @@ class StorePipeline:
     def close_spider(self, spider=None) -> None:
         if self._flusher and self._flusher.running:
             self._flusher.stop()
+        if self._coverage() is not None:
+            self._coverage().close()  # columns still being read when the spider closed end as cut
         if self.store:
             self._flush()
         if self.stage is not None and self.stage.stdin:
@@ -216,6 +220,14 @@ class StorePipeline:
         if self._fetches and self.store is not None:
             rows, self._fetches = self._fetches, []
             self.store.record_fetches(self.run, rows)
+        readings = self._coverage().take() if self._coverage() is not None else []
+        if readings and self.store is not None:
+            with self.store.transaction():
+                coverage.save(self.store.db, self.run, readings, now())
+
+    def _coverage(self):
+        """The spider's record of how far each 年报 column was read (:mod:`spiders.coverage`)."""
+        return getattr(getattr(self.crawler, "spider", None), "coverage", None)
 
     def _done(self, item: DocumentItem) -> None:
         """An attachment whose outcome is stored is never fetched again by a resumed crawl. (Pages are

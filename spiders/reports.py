@@ -28,6 +28,7 @@ from pages.article import attachment_links
 from pages.titles import belongs_to, is_report_title, report_year, title_unit
 
 from .adapters import adapter_for
+from .coverage import ColumnTracker
 from .discover import find_disclosure_pages, find_report_columns
 from .errors import describe
 
@@ -43,6 +44,7 @@ class ReportSpider(scrapy.Spider):
         self.year = int(year) if year else None
         self.seen_entries: dict[str, set[str]] = {}  # unit → article URLs met on its lists
         self.list_pages: dict[str, int] = {}  # unit → list pages fetched
+        self.coverage = ColumnTracker()  # how far each unit's 年报 column was read (spiders.coverage)
 
     # ------------------------------------------------------------ set-up
     @property
@@ -142,6 +144,7 @@ class ReportSpider(scrapy.Spider):
             for req in page.next_requests:
                 yield req.replace(callback=self.parse_list, errback=self.on_error,
                                   meta={**self._meta(unit, kind="list"), **req.meta})
+        self.coverage.page(response, adapter.name, page, capped=count >= cap and bool(page.next_requests))
         for url in page.columns:
             if url in self._registered_columns():
                 continue  # another registered unit's own column: that unit crawls it
@@ -241,6 +244,7 @@ class ReportSpider(scrapy.Spider):
         request = failure.request
         status, outcome, message = describe(failure)
         self.logger.info("fetch failed: %s %s (%s)", request.url, outcome, message)
+        self.coverage.failed(request, message)
         asked = (request.meta.get("redirect_urls") or [request.url])[0]  # the address the spider asked for
         if asked != request.url:
             message += f"（经重定向至 {request.url}）"
