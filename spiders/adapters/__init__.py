@@ -46,6 +46,16 @@ GENERIC: Adapter = GenericAdapter()
 BY_NAME: dict[str, Adapter] = {a.name: a for a in [*ADAPTERS, GENERIC]}
 
 
+def _captured() -> Adapter:
+    from ..render import CapturedApiAdapter  # the rendering module imports the adapters
+
+    return CapturedApiAdapter()
+
+
+# answers of an API call captured while rendering a list (spiders.render): only ever asked by name
+BY_NAME["captured_api"] = _captured()
+
+
 def adapter_for(response: Response, hint: str | None = None) -> Adapter:
     """The adapter for a list response.
 

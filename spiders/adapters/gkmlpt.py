@@ -78,11 +78,12 @@ def _prefix(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{head}"
 
 
-def api_request(prefix: str, cat: str, sid: str, page: int, meta: dict[str, Any], referer: str) -> scrapy.Request:
+def api_request(prefix: str, cat: str, sid: str, page: int, meta: dict[str, Any], referer: str,
+                size: int | None = None) -> scrapy.Request:
     url = f"{prefix}/gkmlpt/api/all/{cat}?page={page}&sid={sid}"
+    info = {"prefix": prefix, "cat": cat, "sid": sid, "page": page, "referer": referer, "size": size}
     return scrapy.Request(url, headers={"Referer": referer, "Accept": "application/json"},
-                          meta={**meta, META_ADAPTER: "gkmlpt", META_KIND: "list",
-                                META_GKMLPT: {"prefix": prefix, "cat": cat, "sid": sid, "page": page, "referer": referer}})
+                          meta={**meta, META_ADAPTER: "gkmlpt", META_KIND: "list", META_GKMLPT: info})
 
 
 class GkmlptAdapter:
@@ -137,14 +138,17 @@ class GkmlptAdapter:
         total = data.get("total") if isinstance(data, dict) else None
         if not isinstance(total, int):
             total = ((data.get("classify") or {}).get("post_count") if isinstance(data, dict) else None)
-        size = max(100, len(articles or []))  # 100 per page; a "full mode" site answers everything at once
+        # the page size is what page 1 held when it did not hold everything (100 on real sites); a
+        # "full mode" site answers everything at once, and its page 2 would be a 404
+        count = len(articles or [])
+        size = int(info.get("size") or (count if isinstance(total, int) and 0 < count < total else 100))
         pages = math.ceil(total / size) if isinstance(total, int) else None
-        if isinstance(total, int) and page == 1 and len(articles or []) >= total:
-            pages = 1  # everything in one answer: page 2 would be a 404 on such sites
+        if isinstance(total, int) and page == 1 and count >= total:
+            pages = 1
         nexts = []
         if info.get("cat") and info.get("sid"):
             nexts = paginate(response, entries, self.name,
                              lambda meta: api_request(info["prefix"], info["cat"], info["sid"], page + 1,
-                                                      meta, info.get("referer") or response.url),
+                                                      meta, info.get("referer") or response.url, size),
                              current=page, total=pages)
         return ListPage(entries=entries, next_requests=nexts, total_pages=pages)
