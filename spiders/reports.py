@@ -25,12 +25,15 @@ from crawler.items import ATTACHMENT, ENTRY_FIELDS, PAGE, DocumentItem, FetchIte
 from crawler.middlewares import browser_meta
 from crawler.registry import Registry, Unit, load
 from pages.article import attachment_links
+from pages.text import is_file_url, url_extension
 from pages.titles import belongs_to, is_report_title, report_year, title_unit
 
 from .adapters import adapter_for
 from .coverage import ColumnTracker
 from .discover import find_disclosure_pages, find_report_columns
 from .errors import describe
+from .render import api_requests, render_meta, rendered
+from .shells import shell_targets, writes_rows
 
 
 class ReportSpider(scrapy.Spider):
@@ -64,7 +67,7 @@ class ReportSpider(scrapy.Spider):
         if unit.render == "browser" and extra.get("kind") in ("home", "list"):
             # lists are what scripts build; articles and files go over plain HTTP (conditional GET,
             # no browser cost) unless a challenge sends them to the browser too
-            meta.update(browser_meta())
+            meta.update(render_meta() if extra.get("kind") == "list" else browser_meta())
         if unit.robots == "ignore":
             meta["dont_obey_robotstxt"] = True
         return meta
@@ -104,15 +107,21 @@ class ReportSpider(scrapy.Spider):
                                       meta=self._meta(unit, kind="home", discover_depth=depth + 1))
         elif not columns:
             self.logger.warning("no 年报 column found for %s from %s", unit.name, response.url)
+        if not columns and depth < 2:  # a frame or script-redirect shell: the portal is behind it
+            for url in shell_targets(response):
+                yield scrapy.Request(url, callback=self.parse_home, errback=self.on_error,
+                                     meta=self._meta(unit, kind="home", discover_depth=depth + 1))
 
     def parse_list(self, response: Response) -> Iterator[Any]:
         unit = self.registry.get(response.meta["unit"])
         yield self._outcome(response, "list")
+        response = rendered(response)  # a page rendered in Chromium: its DOM before any click
         adapter = adapter_for(response, unit.cms if unit.cms != "auto" else None)
         page = adapter.parse_list(response)
+        yield from self._beyond_static(unit, response, page)
         if page.needs_browser and not response.meta.get("playwright"):
             self.logger.info("list %s is built by scripts: fetching it with a browser", response.url)
-            yield response.request.replace(dont_filter=True, meta={**response.meta, **browser_meta()})
+            yield response.request.replace(dont_filter=True, meta={**response.meta, **render_meta()})
             return
         seen = self.seen_entries.setdefault(unit.code, set())
         new = [e for e in page.entries if urldefrag(e.url)[0] not in seen]
@@ -128,6 +137,9 @@ class ReportSpider(scrapy.Spider):
             if self.year and year and year != self.year:
                 continue
             info = {"title": entry.title, "published": entry.date, "publisher": entry.publisher, "year": year}
+            if is_file_url(entry.url):  # a row linking straight to the file: the report, with the row's title and date
+                yield self._file_request(owner, entry.url, info, response.url)
+                continue
             yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.on_error,
                                  meta=self._meta(owner, kind="article", entry=info,
                                                  handle_httpstatus_list=[304]))
@@ -150,6 +162,27 @@ class ReportSpider(scrapy.Spider):
                 continue  # another registered unit's own column: that unit crawls it
             yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error,
                                  meta=self._meta(unit, kind="list", list_page=0))
+
+    def _beyond_static(self, unit: Unit, response: Response, page: Any) -> Iterator[scrapy.Request]:
+        """A list the static HTML does not show (spiders.shells, spiders.render): a frame or redirect
+        shell is followed; rows written by scripts send the page to the browser; a rendered list
+        that loaded its rows from an API is paged through that API over plain HTTP."""
+        if page.entries:
+            if response.meta.get("playwright"):
+                page.next_requests = api_requests(response, page.entries) or page.next_requests
+            return
+        for url in shell_targets(response):
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error,
+                                 meta=self._meta(unit, kind="list", list_page=0))
+        if not page.next_requests and not response.meta.get("playwright") and writes_rows(response):
+            page.needs_browser = True
+
+    def _file_request(self, unit: Unit, url: str, info: dict[str, Any], page_url: str) -> scrapy.Request:
+        ext = url_extension(url)
+        name = f"{info['title']}.{ext}" if ext and info.get("title") else url.rsplit("/", 1)[-1]
+        return scrapy.Request(url, callback=self.parse_attachment, errback=self.on_error, headers={"Referer": page_url},
+                              meta=self._meta(unit, kind="attachment", entry={**info, "filename": name},
+                                              page_url=page_url, handle_httpstatus_list=[304]))
 
     def _registered_columns(self) -> set[str]:
         if not hasattr(self, "_columns"):

@@ -382,7 +382,8 @@ def test_a_wrong_hint_falls_back_to_detection():
 
 
 def test_every_adapter_has_a_distinct_name():
-    assert sorted(a.name for a in ADAPTERS) == ["hanweb", "json", "query", "trs", "trs_table", "vsb"]
+    assert sorted(a.name for a in ADAPTERS) == ["epoint", "gkmlpt", "hanweb", "jpaas", "json", "lonsun", "query",
+                                                "trs", "trs_table", "truecms", "vsb"]
 
 
 def test_generic_keeps_report_links_only():

@@ -23,18 +23,37 @@ from .base import (
     ListPage,
     meta_of,
 )
+from .epoint import EpointAdapter
 from .generic import GenericAdapter
+from .gkmlpt import GkmlptAdapter
 from .hanweb import HanwebAdapter
+from .jpaas import JpaasAdapter
 from .json_api import JsonApiAdapter, is_json
+from .lonsun import LonsunAdapter
 from .query import QueryAdapter
 from .trs import TrsAdapter
 from .trs_table import TrsTableAdapter
+from .truecms import TruecmsAdapter
 from .vsb import VsbAdapter
 
-# Detection order: the most specific markers first (a Hanweb page may also link TRS-like URLs).
-ADAPTERS: list[Adapter] = [HanwebAdapter(), VsbAdapter(), TrsTableAdapter(), TrsAdapter(), QueryAdapter(), JsonApiAdapter()]
+# Detection order: the most specific markers first (a Hanweb page may also link TRS-like URLs; the
+# platform families name their API in the page, which the JSON adapter would take for a generic one).
+ADAPTERS: list[Adapter] = [
+    GkmlptAdapter(), JpaasAdapter(), TruecmsAdapter(), EpointAdapter(), LonsunAdapter(),
+    HanwebAdapter(), VsbAdapter(), TrsTableAdapter(), TrsAdapter(), QueryAdapter(), JsonApiAdapter(),
+]
 GENERIC: Adapter = GenericAdapter()
 BY_NAME: dict[str, Adapter] = {a.name: a for a in [*ADAPTERS, GENERIC]}
+
+
+def _captured() -> Adapter:
+    from ..render import CapturedApiAdapter  # the rendering module imports the adapters
+
+    return CapturedApiAdapter()
+
+
+# answers of an API call captured while rendering a list (spiders.render): only ever asked by name
+BY_NAME["captured_api"] = _captured()
 
 
 def adapter_for(response: Response, hint: str | None = None) -> Adapter:

@@ -65,6 +65,9 @@ class ListPage:
     next_requests: list[scrapy.Request] = field(default_factory=list)  # no callback: the spider sets it
     columns: list[str] = field(default_factory=list)  # sub-columns (per unit, per year), absolute
     needs_browser: bool = False  # empty, but scripts would build it
+    # how many pages the list has, when the site says so (a page count, or a record total over the page
+    # size): with it, "every page was read" is a fact, not a guess
+    total_pages: int | None = None
 
 
 class Adapter(Protocol):
@@ -320,6 +323,24 @@ def next_link(sel: Selector, base: str) -> str | None:
         if _NEXT_WORDS.match(squeeze(text)):
             return url
     return None
+
+
+_CURRENT = etree.XPath(
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' current ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' active ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' cur ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' on ')]")
+
+
+def numbered_next_link(sel: Selector, base: str, current: int | None = None) -> str | None:
+    """The pager link numbered one after this page, for pagers without a 下一页 link
+    (``1 2 3 … 尾页``): this page's number is the highlighted one, else ``current``."""
+    numbered = [(int(squeeze(t)), u) for t, u in pager_links(sel, base) if squeeze(t).isdigit()]
+    if not numbered:
+        return None
+    shown = [squeeze(" ".join(el.itertext())) for el in _CURRENT(sel.root)]
+    here = next((int(t) for t in shown if t.isdigit()), current or 1)
+    return next((u for n, u in numbered if n == here + 1 and u != base), None)
 
 
 def paginate(

@@ -13,7 +13,9 @@ from .base import (
     ListPage,
     get_request,
     link_entries,
+    meta_of,
     next_link,
+    numbered_next_link,
     paginate,
     read_page,
     script_text,
@@ -44,7 +46,10 @@ class GenericAdapter:
             return is_report_title(title) and (report_year(title) is not None or not url.endswith("/"))
 
         entries = link_entries(sel, base, accept=accept)
-        following = next_link(sel, base)
+        # 下一页, else the pager's next number: the static grammars (index_1.shtml, /class/X/2,
+        # list-61891-2.html, page_2.html …) are whatever the pager links to
+        following = next_link(sel, base) or numbered_next_link(
+            sel, base, max(1, int(meta_of(response).get("list_page") or 1)))
         nexts = (paginate(response, entries, self.name, lambda meta: get_request(following, meta, referer=response.url))
                  if following else [])
         columns = sub_columns(sel, response.url, exclude=[e.url for e in entries], base=base)

@@ -7,6 +7,11 @@ POST to ``/module/web/jpage/dataproxy.jsp?startrecord=16&endrecord=30&perpage=15
 ``col=1&appid=1&webid=…&path=/&columnid=…&unitid=…&permissiontype=0``. The answer is the same
 datastore XML, parsed here too: the request carries ``meta["adapter"] = "hanweb"`` and the form in
 ``meta["hanweb_form"]``.
+
+Variants: the column page may name its own endpoint (``proxyUrl:'…'``); an answer may hold more
+records than asked (``groupSize=3``: three pages at once) or fewer (a 300-record cap), so the next
+range starts after the records actually received; a server that ignores ``startrecord`` (it answers
+the first records again) pages by ``page=N`` only, which is then sent.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ _RECORD = re.compile(r"<record>\s*(?:<!\[CDATA\[(.*?)\]\]>|(.*?))\s*</record>", 
 _TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|\btotalRecord\s*[:=]\s*['\"]?(\d+)", re.I)
 _PERPAGE = re.compile(r"\bperPage\s*[:=]\s*['\"]?(\d+)", re.I)
 _PROXY = re.compile(r"""["']([^"'\s]*dataproxy\.jsp)""")
+_PROXY_URL = re.compile(r"""\bproxyUrl\s*[:=]\s*["']([^"'\s]+)["']""")
+META_PAGING = "hanweb_paging"  # "page" once the server is seen to ignore startrecord
 _NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>", re.S | re.I)
 # jpage ajaxParam / nextgroup query: webid:2905 · webid='2905' · webid=2905
 _PARAM = re.compile(r"""\b(col|appid|webid|path|columnid|sourceContentType|unitid|webname|permissiontype)\s*[:=]\s*['"]?([^'"&,}\s]*)""")
@@ -108,7 +115,11 @@ def form_params(text: str, url: str) -> dict[str, str]:
 def _record_range(url: str) -> tuple[int, int, int] | None:
     q = dict(parse_qsl(urlsplit(url).query))
     try:
-        return int(q["startrecord"]), int(q["endrecord"]), int(q.get("perpage") or 15)
+        perpage = int(q.get("perpage") or 15)
+        if "startrecord" not in q and "page" in q:  # page paging: page N holds records (N-1)·perpage+1 …
+            page = int(q["page"])
+            return (page - 1) * perpage + 1, page * perpage, perpage
+        return int(q["startrecord"]), int(q["endrecord"]), perpage
     except (KeyError, ValueError):
         return None
 
@@ -128,7 +139,7 @@ class HanwebAdapter:
         response = decoded(response)
         text = body_text(response)
         meta = meta_of(response)
-        proxy_answer = "dataproxy.jsp" in urlsplit(response.url).path
+        proxy_answer = "dataproxy.jsp" in urlsplit(response.url).path or META_FORM in meta
         sel = None if proxy_answer else selector(response)
         referer = meta.get(META_REFERER) or (None if proxy_answer else response.url)
         base = base_url(response, sel) if sel is not None else response.url
@@ -151,21 +162,36 @@ class HanwebAdapter:
             perpage_m = _PERPAGE.search(text)
             perpage = int(perpage_m.group(1)) if perpage_m else 15
             start, end = 1, len(snippets)
-            proxy_m = _PROXY.search(text)
+            proxy_m = _PROXY_URL.search(text) or _PROXY.search(text)
             proxy = urljoin(response.url, proxy_m.group(1) if proxy_m else DEFAULT_PROXY)
         chunk = max(end - start + 1, perpage, 1)  # ask for as many records as this answer covered
+        paging = meta.get(META_PAGING)
+        seen = set(meta.get("list_seen") or [])
+        if proxy_answer and start > 1 and entries and {e.url for e in entries} <= seen and paging != "page":
+            # the first records again: this server ignores startrecord and pages by `page` only
+            paging, entries, snippets = "page", [], []
+            following = start
+        else:
+            following = start + len(snippets) if snippets and proxy_answer else end + 1
 
         def build(new_meta: dict[str, Any]) -> scrapy.Request | None:
-            if not form.get("webid") or not form.get("columnid") or (total is not None and end >= total):
+            if not form.get("webid") or not form.get("columnid") or (total is not None and following > total):
                 return None
-            query = urlencode({"startrecord": end + 1, "endrecord": end + chunk, "perpage": perpage})
+            fields: dict[str, Any] = {"startrecord": following, "endrecord": following + chunk - 1, "perpage": perpage}
+            if paging == "page":
+                fields = {"page": (following - 1) // perpage + 1, "perpage": perpage}
             headers = {"Referer": referer} if referer else {}
             headers["X-Requested-With"] = "XMLHttpRequest"
             return scrapy.FormRequest(
-                f"{proxy}?{query}", formdata=form, headers=headers,
-                meta={**new_meta, META_FORM: form, META_REFERER: referer},
+                f"{proxy}?{urlencode(fields)}", formdata=form, headers=headers,
+                meta={**new_meta, META_FORM: form, META_REFERER: referer, META_PAGING: paging},
             )
 
+        if paging == "page" and not entries and following == start:
+            # ask this range again by page number (paginate() stops at an empty page)
+            again = build({**{k: v for k, v in meta.items() if k in ("list_page", "list_seen", "max_list_pages",
+                                                                      "adapter", "kind")}})
+            return ListPage(entries=[], next_requests=[again] if again else [])
         nexts = paginate(response, entries, self.name, build)  # build() stops at totalrecord
         columns: list[str] = []
         if sel is not None:
@@ -175,7 +201,8 @@ class HanwebAdapter:
                                        column=COLUMN, under_dir=False, base=base)
                 if own not in c
             ]
-        return ListPage(entries=entries, next_requests=nexts, columns=columns)
+        pages = -(-total // perpage) if total is not None and perpage else None
+        return ListPage(entries=entries, next_requests=nexts, columns=columns, total_pages=pages)
 
     @staticmethod
     def _request_form(response: Response) -> dict[str, str]:
