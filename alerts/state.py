@@ -162,9 +162,10 @@ class Due:
     reminders: list[dict[str, Any]] = field(default_factory=list)
     resolved: list[dict[str, Any]] = field(default_factory=list)
     silent: list[int] = field(default_factory=list)  # closed before anyone was told: nothing to say
+    history: list[dict[str, Any]] = field(default_factory=list)  # baseline rows to list once (alerts.baseline)
 
     def __bool__(self) -> bool:
-        return bool(self.new or self.reminders or self.resolved)
+        return bool(self.new or self.reminders or self.resolved or self.history)
 
 
 def due(db: sqlite_utils.Database, now: datetime, remind_days: int) -> Due:
