@@ -22,7 +22,7 @@ from crawler.registry import Registry
 from crawler.store import Store
 from parsers.rules import RULES_BY_ID
 
-from . import baseline
+from . import ack, baseline
 from . import expected as expected_mod
 from . import health as health_mod
 from . import runs as runs_mod
@@ -45,6 +45,7 @@ class CheckResult:
     network_down: dict[str, Any] | None = None
     units: int = 0
     history: list[Finding] = field(default_factory=list)  # old years' problems kept as history, not alerts
+    reopened: list[int] = field(default_factory=list)  # acknowledged alerts whose report changed
 
 
 def run_check(store: Store, *, now: datetime | None = None, registry: Registry | None = None,
@@ -80,8 +81,9 @@ def run_check(store: Store, *, now: datetime | None = None, registry: Registry |
                                        now=now, window_days=config.alert_window_days)
     changes = reconcile(db, findings, now, held=builder.held, resolution=builder.resolution)
     baseline.record(db, history, deadlines, now)
+    reopened = ack.reopen_changed(db, now)
     return CheckResult(statuses=Counter(e.status for e in expected), changes=changes, findings=findings,
-                       network_down=latest_down, units=len(registry.units), history=history)
+                       network_down=latest_down, units=len(registry.units), history=history, reopened=reopened)
 
 
 class _Findings:
