@@ -1,8 +1,8 @@
 """What the report page shows, built from the store with a plain SQLite connection.
 
 The three tables are laid out like the official format: the grid (group titles, the three-row heading
-of table 三, its rowspans, table 四's two-level heading) comes from :mod:`demo.render`, the same code
-that renders documents for the tests, fed with each cell's key in place of its text. Each value cell
+of table 三, its rowspans, table 四's two-level heading) comes from :mod:`parsers.tables`, the same layout
+the demo's document renderer draws, fed with each cell's key in place of its text. Each value cell
 then gets the stored value, its raw text, and the failing rules it takes part in.
 
 Functions here take a ``sqlite3.Connection`` so the Datasette plugin can run them through
@@ -16,8 +16,8 @@ import sqlite3
 from decimal import Decimal
 from typing import Any
 
-from demo.render import ReportSpec, _table_2, _table_3, _table_4
 from parsers import schema
+from parsers.tables import layout
 
 from .charts import bar_chart
 from .metadata import LEVEL_NAMES, SEVERITY_NAMES, STATUS_NAMES, TIMELINESS_NAMES
@@ -27,7 +27,6 @@ TABLE_TITLES = {
     "t3": "三、收到和处理政府信息公开申请情况",
     "t4": "四、政府信息公开行政复议、行政诉讼情况",
 }
-_PLACEHOLDER = "\x00"  # marks a value cell in the layout; never in real text
 
 
 def rows(conn: sqlite3.Connection, sql: str, params: list[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
@@ -45,24 +44,6 @@ def fmt_value(value: Any) -> str:
         text = format(Decimal(repr(value)).normalize(), "f")
         return text
     return str(value)
-
-
-def layout(fmt: str) -> dict[str, list[list[dict[str, Any]]]]:
-    """The official grid of tables 二/三/四 for a format: rows of cells (text or ``key``, spans, align)."""
-    spec = ReportSpec(unit="", year=0, format=fmt,
-                      cells={k: _PLACEHOLDER + k for k in schema.all_keys(fmt)})
-    out = {}
-    for tbl, table in (("t2", _table_2(spec)), ("t3", _table_3(spec)), ("t4", _table_4(spec))):
-        grid = []
-        for row in table.rows:
-            cells = []
-            for c in row:
-                key = c.text[1:] if c.text.startswith(_PLACEHOLDER) else None
-                cells.append({"text": "" if key else c.text, "key": key, "rowspan": c.rowspan,
-                              "colspan": c.colspan, "align": c.align})
-            grid.append(cells)
-        out[tbl] = grid
-    return out
 
 
 def report_context(conn: sqlite3.Connection, report_id: str) -> dict[str, Any] | None:

@@ -28,6 +28,8 @@ from docx.shared import Cm, Pt, Twips
 from parsers import schema
 from parsers.convert import libreoffice_convert
 from parsers.numbers import read_number
+from parsers.tables import GridCell, Table, tables
+from parsers.tables import grid as grid_of
 
 FONT = "Noto Sans CJK SC"  # installed with fonts-noto-cjk; a CJK font LibreOffice embeds with a text layer
 
@@ -60,24 +62,10 @@ def title(spec: ReportSpec) -> str:
 # ---------------------------------------------------------------- the document, format-neutral
 
 @dataclass
-class _Cell:
-    text: str
-    rowspan: int = 1
-    colspan: int = 1
-    align: str = "center"  # row labels are "left", as offices print them
-
-
-@dataclass
-class _Table:
-    rows: list[list[_Cell]]  # HTML-style: a cell covered by a rowspan/colspan is simply not listed
-    widths: list[float]  # column widths in cm (A4 portrait leaves 16 cm)
-
-
-@dataclass
 class _Block:
     kind: str  # title | heading | para | table | sign
     text: str = ""
-    table: _Table | None = None
+    table: Table | None = None
 
 
 SECTIONS = {
@@ -107,21 +95,18 @@ def _check(spec: ReportSpec) -> None:
         raise ValueError(f"omit_rows not table-三 rows of the {spec.format} format: {sorted(bad_rows)}")
 
 
-def _value(spec: ReportSpec, key: str) -> _Cell:
-    return _Cell(spec.cells.get(key) or "")
-
-
 def _blocks(spec: ReportSpec) -> list[_Block]:
     """The document in reading order."""
     _check(spec)
     blocks = [_Block("title", title(spec))]
     blocks += [_Block("para", p) for p in spec.paragraphs.get("0", _default_preamble(spec))]
-    tables = {"2": _table_2(spec), "3": _table_3(spec), "4": _table_4(spec)}
+    drawn = tables(spec.format, lambda key: GridCell(spec.cells.get(key) or ""), spec.omit_rows)
+    by_section = {"2": drawn["t2"], "3": drawn["t3"], "4": drawn["t4"]}
     for number, heading in SECTIONS.items():
         blocks.append(_Block("heading", heading))
         blocks += [_Block("para", p) for p in spec.paragraphs.get(number, _default_text(spec, number))]
-        if number in tables:
-            blocks.append(_Block("table", table=tables[number]))
+        if number in by_section:
+            blocks.append(_Block("table", table=by_section[number]))
     blocks.append(_Block("sign", spec.unit))
     if spec.published:
         d = spec.published
@@ -167,141 +152,6 @@ def _default_text(spec: ReportSpec, section: str) -> list[str]:
     return []
 
 
-def _table_2(spec: ReportSpec) -> _Table:
-    """Table 二: a title row per 第二十条 item across the table, its column headings, then its rows.
-
-    Four columns like the official form; a group with fewer numbers lets its last one span the rest.
-    """
-    if spec.format == schema.FORMAT_2021:
-        groups = [
-            ("第二十条第（一）项", ["本年制发件数", "本年废止件数", "现行有效件数"], ["regulations", "normative"]),
-            ("第二十条第（五）项", ["本年处理决定数量"], ["licensing"]),
-            ("第二十条第（六）项", ["本年处理决定数量"], ["penalty", "coercion"]),
-            ("第二十条第（八）项", ["本年收费金额（单位：万元）"], ["fees"]),
-        ]
-        names = {**schema.T2_ROW_NAMES}
-    else:
-        three = ["上一年项目数量", "本年增/减", "处理决定数量"]
-        groups = [
-            ("第二十条第（一）项", ["本年新制作数量", "本年新公开数量", "对外公开总数量"], ["regulations", "normative"]),
-            ("第二十条第（五）项", three, ["licensing", "other_services"]),
-            ("第二十条第（六）项", three, ["penalty", "coercion"]),
-            ("第二十条第（八）项", ["上一年项目数量", "本年增/减"], ["fees"]),
-            ("第二十条第（九）项", ["采购项目数量", "采购总金额"], ["procurement"]),
-        ]
-        names = {**schema.T2_ROW_NAMES, "normative": "规范性文件"}  # the 2019 form's wording
-
-    def spread(cells: list[_Cell]) -> list[_Cell]:
-        cells[-1].colspan = 4 - len(cells)
-        return cells
-
-    rows: list[list[_Cell]] = []
-    layout = schema.T2_LAYOUT[spec.format]
-    for group, headings, row_keys in groups:
-        rows.append([_Cell(group, colspan=4)])
-        rows.append([_Cell("信息内容")] + spread([_Cell(h) for h in headings]))
-        for row in row_keys:
-            values = [_value(spec, f"t2.{row}.{col}") for col in layout[row]]
-            rows.append([_Cell(names[row], align="left")] + spread(values))
-    return _Table(rows, widths=[4.6, 3.8, 3.8, 3.8])
-
-
-_RESULTS = "三、本年度办理结果"
-_WITHHELD = "（三）不予公开"
-_UNAVAILABLE = "（四）无法提供"
-_DECLINED = "（五）不予处理"
-_OTHER = "（六）其他处理"
-
-# Each table-三 row's label path: parents first (they span their rows), its own label last.
-T3_LABELS: dict[str, tuple[str, ...]] = {
-    "new": ("一、本年新收政府信息公开申请数量",),
-    "carried_in": ("二、上年结转政府信息公开申请数量",),
-    "granted": (_RESULTS, "（一）予以公开"),
-    "partly_granted": (_RESULTS, "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"),
-    "withheld_state_secret": (_RESULTS, _WITHHELD, "1.属于国家秘密"),
-    "withheld_law": (_RESULTS, _WITHHELD, "2.其他法律行政法规禁止公开"),
-    "withheld_three_safeties": (_RESULTS, _WITHHELD, "3.危及“三安全一稳定”"),
-    "withheld_third_party": (_RESULTS, _WITHHELD, "4.保护第三方合法权益"),
-    "withheld_internal": (_RESULTS, _WITHHELD, "5.属于三类内部事务信息"),
-    "withheld_process": (_RESULTS, _WITHHELD, "6.属于四类过程性信息"),
-    "withheld_enforcement": (_RESULTS, _WITHHELD, "7.属于行政执法案卷"),
-    "withheld_inquiry": (_RESULTS, _WITHHELD, "8.属于行政查询事项"),
-    "unavailable_not_held": (_RESULTS, _UNAVAILABLE, "1.本机关不掌握相关政府信息"),
-    "unavailable_needs_creation": (_RESULTS, _UNAVAILABLE, "2.没有现成信息需要另行制作"),
-    "unavailable_unclear": (_RESULTS, _UNAVAILABLE, "3.补正后申请内容仍不明确"),
-    "declined_petition": (_RESULTS, _DECLINED, "1.信访举报投诉类申请"),
-    "declined_repeat": (_RESULTS, _DECLINED, "2.重复申请"),
-    "declined_publication": (_RESULTS, _DECLINED, "3.要求提供公开出版物"),
-    "declined_mass": (_RESULTS, _DECLINED, "4.无正当理由大量反复申请"),
-    "declined_confirm": (_RESULTS, _DECLINED, "5.要求行政机关确认或重新出具已获取信息"),
-    "other_no_correction": (_RESULTS, _OTHER, "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
-    "other_no_fee": (_RESULTS, _OTHER, "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
-    "other_other": (_RESULTS, _OTHER, "3.其他"),
-    "other": (_RESULTS, _OTHER),  # 2019: one row, no sub-items
-    "handled_total": (_RESULTS, "（七）总计"),
-    "carried_out": ("四、结转下年度继续办理",),
-}
-_T3_LABEL_COLUMNS = 3
-
-
-def _table_3(spec: ReportSpec) -> _Table:
-    """Table 三: the official three-row heading, then one row per present row key.
-
-    A parent label (三、本年度办理结果, （三）不予公开 …) is printed once, on the first of its rows, with a
-    rowspan over the rows present — so leaving a row out keeps the spans consistent.
-    """
-    rows: list[list[_Cell]] = [
-        [_Cell("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", rowspan=3, colspan=3),
-         _Cell("申请人情况", colspan=7)],
-        [_Cell("自然人", rowspan=2), _Cell("法人或其他组织", colspan=5), _Cell("总计", rowspan=2)],
-        [_Cell(schema.T3_COLUMN_NAMES[c]) for c in schema.T3_COLUMNS[1:-1]],
-    ]
-    keys = [k for k in schema.T3_ROWS[spec.format] if k not in spec.omit_rows]
-    paths = [T3_LABELS[k] for k in keys]
-    for i, (key, path) in enumerate(zip(keys, paths)):
-        row: list[_Cell] = []
-        for level, label in enumerate(path[:-1]):
-            prefix = path[: level + 1]
-            if i > 0 and paths[i - 1][: level + 1] == prefix:
-                continue  # covered by the rowspan of the row that printed this parent
-            span = 1
-            while i + span < len(paths) and paths[i + span][: level + 1] == prefix:
-                span += 1
-            row.append(_Cell(label, rowspan=span, align="left"))
-        row.append(_Cell(path[-1], colspan=_T3_LABEL_COLUMNS - len(path) + 1, align="left"))
-        row += [_value(spec, f"t3.{key}.{col}") for col in schema.T3_COLUMNS]
-        rows.append(row)
-    return _Table(rows, widths=[1.3, 2.0, 4.3] + [1.2] * 7)
-
-
-def _table_4(spec: ReportSpec) -> _Table:
-    """Table 四: 行政复议 | 行政诉讼 (未经复议直接起诉, 复议后起诉), then the 15 numbers."""
-    results = [schema.T4_RESULT_NAMES[r] for r in schema.T4_RESULTS]
-    rows = [
-        [_Cell("行政复议", colspan=5), _Cell("行政诉讼", colspan=10)],
-        [_Cell(r, rowspan=2) for r in results]
-        + [_Cell("未经复议直接起诉", colspan=5), _Cell("复议后起诉", colspan=5)],
-        [_Cell(r) for r in results * 2],
-        [_value(spec, key) for key in schema.T4_KEYS],
-    ]
-    return _Table(rows, widths=[1.06] * 15)
-
-
-def _grid(table: _Table) -> list[tuple[int, int, _Cell]]:
-    """Each cell with the grid row and column of its top-left corner (HTML's table model)."""
-    taken: set[tuple[int, int]] = set()
-    placed = []
-    for r, row in enumerate(table.rows):
-        c = 0
-        for cell in row:
-            while (r, c) in taken:
-                c += 1
-            placed.append((r, c, cell))
-            taken.update((r + dr, c + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan))
-            c += cell.colspan
-    return placed
-
-
 # ---------------------------------------------------------------- HTML
 
 def render_html(spec: ReportSpec, *, charset: str | None = "utf-8") -> bytes:
@@ -344,7 +194,7 @@ def render_html(spec: ReportSpec, *, charset: str | None = "utf-8") -> bytes:
     return "".join(out).encode(encoding, errors="xmlcharrefreplace")
 
 
-def _html_table(table: _Table) -> str:
+def _html_table(table: Table) -> str:
     rows = []
     for row in table.rows:
         tds = []
@@ -451,8 +301,8 @@ def _run(paragraph, text: str, *, size: float | None = None, bold: bool = False)
     _set_fonts(run._r.get_or_add_rPr())
 
 
-def _docx_table(doc, table: _Table) -> None:
-    placed = _grid(table)
+def _docx_table(doc, table: Table) -> None:
+    placed = grid_of(table)
     n_rows = max(r + cell.rowspan for r, _, cell in placed)
     t = doc.add_table(rows=n_rows, cols=len(table.widths))
     t.style = doc.styles["Table Grid"]

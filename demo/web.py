@@ -24,44 +24,27 @@ import argparse
 import asyncio
 import hashlib
 import resource
-import secrets
 import socket
 import struct
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import yaml
 from aiohttp import web
 
-from . import templates as T
-from .sites import (
-    FAILING,
-    HANWEB,
-    JSONAPI,
-    QUERY,
-    REDIRECT,
-    TRS,
-    VSB,
-    XXGK,
-    Attachment,
-    Column,
-    ExpectedReport,
-    ForbiddenItem,
-    Item,
-    Site,
-    World,
-    build_world,
-)
+from . import pages
+from .answers import HTML_UTF8, Resp, SiteIndex, attachment
+from .sites import ExpectedReport, ForbiddenItem, Site, World, build_world, family
+from .sites.obstacles import challenge_answer
 
 __all__ = ["DemoWeb", "RequestRecord", "ExpectedReport", "ForbiddenItem", "build_world"]
 
-HTML_UTF8 = "text/html; charset=utf-8"
 
 
 @dataclass
@@ -81,33 +64,12 @@ class RequestRecord:
     duration: float = 0.0     # seconds until the answer was ready (slow sites included)
 
 
-@dataclass
-class _Resp:
-    status: int = 200
-    body: bytes | None = None
-    make: Callable[[], bytes] | None = None   # heavy rendering (LibreOffice): runs in a worker thread
-    content_type: str = HTML_UTF8
-    last_modified: datetime | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 def _http_date(dt: datetime) -> str:
     return format_datetime(dt.astimezone(timezone.utc).replace(microsecond=0), usegmt=True)
 
 
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
-
-
-class _SiteIndex:
-    """A site's addressable resources, rebuilt when the world changes."""
-
-    def __init__(self, version: int):
-        self.version = version
-        self.static: dict[str, Callable[[], _Resp]] = {}
-        self.items: dict[int, tuple[Column, Item]] = {}
-        self.attachments: dict[str, tuple[Item, Attachment]] = {}  # by shape id (filename, wbfileid)
-        self.columns: dict[tuple, Column] = {}
 
 
 class DemoWeb:
@@ -121,7 +83,7 @@ class DemoWeb:
         self.requests: list[RequestRecord] = []
         self._req_lock = threading.Lock()
         self._by_ip = {s.ip: s for s in world.sites.values()}
-        self._index: dict[str, _SiteIndex] = {}
+        self._index: dict[str, SiteIndex] = {}
         self._down: dict[str, str] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -368,41 +330,28 @@ class DemoWeb:
         if site.slow:
             await asyncio.sleep(self.slow_seconds)
         if down == "503" or site.failing:
-            return self._plain(503, T.unavailable(), {"Retry-After": "3600"})
+            return self._plain(503, pages.unavailable(), {"Retry-After": "3600"})
         if site.redirect_to:
             target = self.base(site.redirect_to) + request.raw_path
             return web.Response(status=301, headers={"Location": target, "Content-Type": HTML_UTF8},
                                 text=f'<html><body>301 Moved Permanently: <a href="{target}">{target}</a></body></html>')
         path = request.path
         if path == "/robots.txt":
-            return await self._send(request, _Resp(body=T.robots(site).encode(), content_type="text/plain",
+            return await self._send(request, Resp(body=pages.robots(site).encode(), content_type="text/plain",
                                                    last_modified=site.modified))
         if site.challenge:
-            blocked = self._challenge(site, request)
+            blocked = challenge_answer(site, request)
             if blocked is not None:
                 return blocked
         resp = await self._route(site, request)
         if resp is None:
-            resp = _Resp(status=404, body=T.not_found().encode(), content_type=HTML_UTF8)
+            resp = Resp(status=404, body=pages.not_found().encode(), content_type=HTML_UTF8)
         return await self._send(request, resp)
 
     def _plain(self, status: int, text: str, headers: dict | None = None) -> web.Response:
         return web.Response(status=status, body=text.encode(), headers={"Content-Type": HTML_UTF8, **(headers or {})})
 
-    def _challenge(self, site: Site, request: web.Request) -> web.Response | None:
-        uid = request.cookies.get("__jsluid_h")
-        clearance = request.cookies.get("__jsl_clearance", "")
-        if uid and clearance.rsplit("|", 1)[-1] == T.clearance(site, uid):
-            return None
-        headers = {"Content-Type": HTML_UTF8, "Cache-Control": "no-cache, no-store"}
-        resp = web.Response(status=412, headers=headers)
-        if not uid:
-            uid = secrets.token_hex(16)
-            resp.set_cookie("__jsluid_h", uid, max_age=31536000, path="/", httponly=True)
-        resp.body = T.challenge(site, uid).encode()
-        return resp
-
-    async def _send(self, request: web.Request, r: _Resp) -> web.Response:
+    async def _send(self, request: web.Request, r: Resp) -> web.Response:
         body = r.body
         if body is None and r.make is not None:
             body = await asyncio.get_running_loop().run_in_executor(None, r.make)
@@ -420,7 +369,7 @@ class DemoWeb:
         return web.Response(status=200, body=body, headers=headers)
 
     # ------------------------------------------------------------ routing
-    def _site_index(self, site: Site) -> _SiteIndex:
+    def _site_index(self, site: Site) -> SiteIndex:
         with self.world.lock:
             idx = self._index.get(site.key)
             if idx is None or idx.version != self.world.version:
@@ -428,89 +377,29 @@ class DemoWeb:
                 self._index[site.key] = idx
             return idx
 
-    async def _route(self, site: Site, request: web.Request) -> _Resp | None:
+    async def _route(self, site: Site, request: web.Request) -> Resp | None:
         idx = self._site_index(site)
+        resp = await family(site.shape).route(self, site, request, idx)
+        if resp is not None:
+            return resp
         path = request.path
-        q = request.query
-        if site.shape == HANWEB and path in ("/module/web/jpage/dataproxy.jsp", "/module/jpage/dataproxy.jsp"):
-            params = dict(q)
-            if request.method == "POST":
-                params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
-            return self._hanweb_proxy(site, idx, params)
-        if site.shape == HANWEB and path == "/module/download/downfile.jsp":
-            return self._download(idx, q.get("filename", ""), octet=True)
-        if site.shape == VSB and path == "/system/_content/download.jsp":
-            ref = request.headers.get("Referer")
-            if not ref or urlsplit(ref).netloc != request.host:
-                return _Resp(status=403, body=T.forbidden_download().encode())
-            return self._download(idx, q.get("wbfileid", ""), octet=True)
-        if site.shape == JSONAPI and path == "/api/xxgk/list":
-            col = idx.columns.get(("json", q.get("columnId", "")))
-            page = _int(q.get("page") or q.get("pageNo") or q.get("pageNum"), 1)
-            size = min(100, max(1, _int(q.get("size") or q.get("pageSize") or q.get("rows"), 10)))
-            return _Resp(body=T.json_api(col, page, size).encode(), content_type="application/json;charset=UTF-8",
-                         last_modified=site.modified)
-        if site.shape == QUERY and path == "/iList.jsp":
-            col = idx.columns.get(("query", q.get("node_id", ""), q.get("cat_id", "")))
-            if col is None:
-                return None
-            page = max(1, _int(q.get("cur_page"), 1))
-            return _Resp(body=T.query_list(site, col, page).encode(), content_type="text/html;charset=UTF-8",
-                         last_modified=site.modified)
-        if site.shape == QUERY and path == "/iContent.jsp":
-            found = idx.items.get(_int(q.get("info_id"), -1))
-            if found is None:
-                return None
-            col, item = found
-            return _Resp(body=T.query_article(site, col, item).encode(), content_type="text/html;charset=UTF-8",
-                         last_modified=item.published)
         make = idx.static.get(path)
         if make is not None:
             return make()
         if not path.endswith("/") and path + "/" in idx.static:
-            return _Resp(status=301, body=b"", headers={"Location": path + "/"})
+            return Resp(status=301, body=b"", headers={"Location": path + "/"})
         return None
 
-    def _download(self, idx: _SiteIndex, key: str, *, octet: bool) -> _Resp | None:
-        found = idx.attachments.get(key)
-        if found is None:
-            return None
-        item, att = found
-        return self._attachment(item, att, octet=octet)
-
-    def _attachment(self, item: Item, att: Attachment, *, octet: bool = False) -> _Resp:
-        ctype = "application/octet-stream" if octet or att.kind == "wps" else att.content_type
-        headers = {}
-        if octet:
-            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(att.filename)}"
-        body = att.body() if att.rendered else None
-        return _Resp(body=body, make=None if body is not None else att.body, content_type=ctype,
-                     last_modified=item.published, headers=headers)
-
-    def _hanweb_proxy(self, site: Site, idx: _SiteIndex, params: dict) -> _Resp:
-        col = idx.columns.get(("hanweb", params.get("columnid", "")))
-        start = max(1, _int(params.get("startrecord"), 1))
-        perpage = _int(params.get("perpage"), 15)
-        end = _int(params.get("endrecord"), start + 3 * perpage - 1)
-        if col is None:
-            body = '<?xml version="1.0" encoding="UTF-8"?>\n<datastore>\n<recordset>\n</recordset>\n' \
-                   "<totalrecord>0</totalrecord>\n<totalpage>0</totalpage>\n</datastore>\n"
-        else:
-            body = T.hanweb_datastore(site, col, start, end)
-        return _Resp(body=body.encode(), content_type="text/xml;charset=UTF-8", last_modified=site.modified)
-
-    def _build_index(self, site: Site) -> _SiteIndex:
-        idx = _SiteIndex(self.world.version)
-        base = self.base(site.key) if self.port else ""
-        st = idx.static
+    def _build_index(self, site: Site) -> SiteIndex:
+        idx = SiteIndex(self.world.version)
         mod = site.modified
 
         def page(make_text: Callable[[], str], *, gbk: bool = False, lm: datetime | None = None,
-                 ctype: str = "text/html") -> Callable[[], _Resp]:
-            def answer() -> _Resp:
+                 ctype: str = "text/html") -> Callable[[], Resp]:
+            def answer() -> Resp:
                 text = make_text()
                 body = text.encode("gbk", errors="xmlcharrefreplace") if gbk else text.encode("utf-8")
-                return _Resp(body=body, content_type=ctype, last_modified=lm or mod)
+                return Resp(body=body, content_type=ctype, last_modified=lm or mod)
             return answer
 
         for col in site.columns.values():
@@ -519,88 +408,12 @@ class DemoWeb:
                 for a in item.attachments:
                     idx.attachments[a.id] = (item, a)
                     if "?" not in a.path:
-                        st[a.path] = (lambda it=item, at=a: self._attachment(it, at))
-
-        if site.shape == TRS:
-            st["/"] = st["/index.html"] = page(lambda: T.trs_home(site))
-            if site.columns:
-                xxgk = T.trs_xxgk_dir(site)
-                st[xxgk] = st[xxgk + "index.html"] = page(lambda: T.trs_xxgk(site))
-            for col in site.columns.values():
-                for i in range(len(col.pages())):
-                    name = "index.html" if i == 0 else f"index_{i}.html"
-                    st[col.path + name] = page(lambda c=col, i=i: T.trs_column(site, c, i))
-                st[col.path] = st[col.path + "index.html"]
-                for g in {c.group for c in site.columns.values() if c.parent == col.key and c.group}:
-                    st[f"{col.path}{g}/"] = st[f"{col.path}{g}/index.html"] = \
-                        page(lambda c=col, g=g: T.trs_group(site, c, g))
-                for item in col.items:
-                    st[item.path] = page(lambda c=col, it=item: T.trs_article(site, c, it), lm=item.published)
-        elif site.shape == XXGK:
-            st["/"] = st["/index.html"] = page(lambda: T.xxgk_home(site, base), gbk=True)
-            st["/zfxxgknb/"] = st["/zfxxgknb/index.html"] = page(lambda: T.xxgk_units(site, base), gbk=True)
-            for col in site.columns.values():
-                d = col.path.removesuffix("index.html")
-                for i in range(len(col.pages())):
-                    name = "index.html" if i == 0 else f"index_{i}.html"
-                    st[d + name] = page(lambda c=col, i=i: T.xxgk_column(site, c, i, base), gbk=True)
-                st[d] = st[d + "index.html"]
-                for item in col.items:
-                    st[item.path] = page(lambda c=col, it=item: T.xxgk_article(site, c, it, base), gbk=True,
-                                         lm=item.published)
-        elif site.shape == HANWEB:
-            ct = "text/html;charset=UTF-8"
-            st["/"] = st["/index.html"] = page(lambda: T.hanweb_home(site), ctype=ct)
-            st["/col/col1229100/index.html"] = page(lambda: T.hanweb_xxgk(site), ctype=ct)
-            st["/col/col1229100/"] = st["/col/col1229100/index.html"]
-            js = "application/javascript"
-            st["/module/jslib/jquery/jquery.js"] = page(lambda: T.HANWEB_JQUERY, ctype=js)
-            st["/module/web/jpage/jpage.js"] = page(lambda: T.HANWEB_JPAGE, ctype=js)
-            for col in site.columns.values():
-                idx.columns[("hanweb", col.params["columnid"])] = col
-                st[col.path] = page(lambda c=col: T.hanweb_column(site, c), ctype=ct)
-                st[col.path.removesuffix("index.html")] = st[col.path]
-                for item in col.items:
-                    st[item.path] = page(lambda c=col, it=item: T.hanweb_article(site, c, it), lm=item.published,
-                                         ctype=ct)
-        elif site.shape == VSB:
-            st["/"] = st["/index.htm"] = page(lambda: T.vsb_home(site))
-            st["/xxgk.htm"] = page(lambda: T.vsb_xxgk(site))
-            for col in site.columns.values():
-                n = len(col.pages())
-                for p in range(1, n + 1):
-                    st[T.vsb_page_path(col, p, n)] = page(lambda c=col, p=p: T.vsb_column(site, c, p))
-                for item in col.items:
-                    st[item.path] = page(lambda c=col, it=item: T.vsb_article(site, c, it), lm=item.published)
-        elif site.shape == JSONAPI:
-            st["/"] = st["/index.html"] = page(lambda: T.json_home(site), ctype=HTML_UTF8)
-            st["/xxgk/"] = st["/xxgk/index.html"] = page(lambda: T.json_xxgk(site), ctype=HTML_UTF8)
-            for col in site.columns.values():
-                if col.js_only:
-                    st[col.path] = page(lambda c=col: T.json_jsonly_column(site, c), ctype=HTML_UTF8)
-                else:
-                    idx.columns[("json", col.params["columnId"])] = col
-                    st[col.path] = page(lambda c=col: T.json_column(site, c), ctype=HTML_UTF8)
-                for item in col.items:
-                    st[item.path] = page(lambda c=col, it=item: T.json_article(site, c, it), lm=item.published,
-                                         ctype=HTML_UTF8)
-        elif site.shape == QUERY:
-            st["/"] = st["/index.html"] = st["/index.jsp"] = page(lambda: T.query_home(site), ctype="text/html;charset=UTF-8")
-            for col in site.columns.values():
-                idx.columns[("query", col.params["node_id"], col.params["cat_id"])] = col
-        elif site.shape in (REDIRECT, FAILING):
-            pass
+                        idx.static[a.path] = (lambda it=item, at=a: attachment(it, at))
+        family(site.shape).index(self, site, idx, page)
         return idx
 
 
 # ---------------------------------------------------------------- helpers
-
-def _int(value, default: int) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return default
-
 
 def _not_modified(request: web.Request, etag: str, last_modified: datetime | None) -> bool:
     inm = request.headers.get("If-None-Match")

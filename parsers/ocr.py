@@ -5,7 +5,7 @@ horizontal and vertical lines become table cells through pdfplumber's own cell f
 goes into the cell that holds its centre (a cell with ink but no box, typically a lone "1", is
 recognised on its own), and the boxes outside tables are clustered into lines. A page a degree or
 two off is straightened first (the angle comes from the text boxes).
-From there on a scan is treated like a text PDF (:func:`parsers.pdf.assemble`): tables run on across
+From there on a scan is treated like a text PDF (:func:`parsers.positioned.assemble`): tables run on across
 pages, columns of numbers without rules become borderless tables.
 
 Positions are page coordinates: points for PDF pages, pixels of the original picture for images.
@@ -21,7 +21,7 @@ import warnings
 from typing import Any
 
 from .model import Layout, ParseFailure
-from .pdf import Box, Item, Line, Segment, TablePart, _reason, assemble
+from .positioned import Box, Item, Line, Segment, TablePart, assemble, reason
 
 MAX_PAGES = 20  # scanned pages OCR'd per document (2–8 s each on two cores) …
 TIME_BUDGET = 240  # … and no new page once this many seconds have gone
@@ -74,7 +74,7 @@ def layout_from_image(data: bytes, *, page: int = 1) -> Layout:
     except Image.DecompressionBombError as e:
         raise ParseFailure("image_too_large", f"图片过大，拒绝读取：{e}") from e
     except Exception as e:  # PIL raises many kinds on a broken file
-        raise ParseFailure("corrupt_image", f"图片无法读取：{_reason(e)}") from e
+        raise ParseFailure("corrupt_image", f"图片无法读取：{reason(e)}") from e
     notes: list[str] = []
     items: list[Item] = []
     frames = 0
@@ -92,8 +92,8 @@ def layout_from_image(data: bytes, *, page: int = 1) -> Layout:
         raise ParseFailure("image_too_large", f"图片过大，拒绝读取：{e}") from e
     except Exception as e:  # truncated or broken pixel data (from PIL while decoding a frame)
         if not frames:
-            raise ParseFailure("corrupt_image", f"图片无法读取：{_reason(e)}") from e
-        notes.append(f"图片第 {frames + 1} 页起无法读取：{_reason(e)}")
+            raise ParseFailure("corrupt_image", f"图片无法读取：{reason(e)}") from e
+        notes.append(f"图片第 {frames + 1} 页起无法读取：{reason(e)}")
     finally:
         im.close()
     notes.insert(0, "图片经 OCR 识别")
@@ -112,7 +112,7 @@ def layout_from_pdf_scan(pdf: Any, *, max_pages: int = MAX_PAGES, dpi: int = DPI
     try:
         doc = pdfium.PdfDocument(bytes(pdf))
     except Exception as e:
-        raise ParseFailure("corrupt_pdf", f"PDF 文件无法渲染：{_reason(e)}") from e
+        raise ParseFailure("corrupt_pdf", f"PDF 文件无法渲染：{reason(e)}") from e
     notes = []
     items: list[Item] = []
     try:
@@ -131,7 +131,7 @@ def layout_from_pdf_scan(pdf: Any, *, max_pages: int = MAX_PAGES, dpi: int = DPI
             except ParseFailure:
                 raise
             except Exception as e:  # pdfium on a broken page
-                notes.append(f"第 {number} 页无法渲染：{_reason(e)}")
+                notes.append(f"第 {number} 页无法渲染：{reason(e)}")
     finally:
         doc.close()
     notes.insert(0, "PDF 经 OCR 识别")
@@ -321,7 +321,12 @@ def find_table_cells(gray: Any, *, line_height: float = 30.0) -> list[list[Box]]
     pdfplumber's cell finder as edges, exactly as a PDF's drawn lines would be.
     """
     cv2, np = _cv()
-    from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+    from pdfplumber.table import (
+        cells_to_tables,
+        edges_to_intersections,
+        intersections_to_cells,
+        merge_edges,
+    )
 
     h, w = gray.shape
     binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)

@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import pytest
 
 from crawler import registry as registry_mod
-from demo import templates
+from demo.sites import obstacles
 from demo.sites import DROP_ROLES, build_world
 from demo.web import DemoWeb
 
@@ -60,7 +60,7 @@ def fresh():
 def challenge_cookie(web: DemoWeb) -> str:
     site = web.world.sites["fengshan"]
     uid = "0123456789abcdef0123456789abcdef"
-    return f"__jsluid_h={uid}; __jsl_clearance=1700000000|0|{templates.clearance(site, uid)}"
+    return f"__jsluid_h={uid}; __jsl_clearance=1700000000|0|{obstacles.clearance(site, uid)}"
 
 
 # ---------------------------------------------------------------- addresses, robots
