@@ -22,6 +22,7 @@ from crawler.registry import Registry
 from crawler.store import Store
 from parsers.rules import RULES_BY_ID
 
+from . import ack, baseline
 from . import coverage as coverage_mod
 from . import expected as expected_mod
 from . import health as health_mod
@@ -33,7 +34,6 @@ from .health import UnitHealth
 from .state import Changes, Finding, Key, reconcile
 
 MAX_DETAILS = 8  # instances listed per rule; the rest are counted
-LATE_TOLD_DAYS = 365  # a report published late years ago is history: kept in expected_reports, not mailed
 
 
 @dataclass
@@ -45,6 +45,8 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     network_down: dict[str, Any] | None = None
     units: int = 0
+    history: list[Finding] = field(default_factory=list)  # old years' problems kept as history, not alerts
+    reopened: list[int] = field(default_factory=list)  # acknowledged alerts whose report changed
 
 
 def run_check(store: Store, *, now: datetime | None = None, registry: Registry | None = None,
@@ -64,6 +66,7 @@ def run_check(store: Store, *, now: datetime | None = None, registry: Registry |
     coverage = coverage_mod.collect(db, registry, {code: h.last.run if h.last else None for code, h in health.items()})
     coverage_mod.save(db, coverage)
     expected = expected_mod.compute(db, registry, health, now, config, found, coverage)
+    previous = baseline.previous_statuses(db)
     expected_mod.save(db, expected, now)
 
     builder = _Findings(db, registry, health, config, now)
@@ -76,9 +79,15 @@ def run_check(store: Store, *, now: datetime | None = None, registry: Registry |
     for unit in registry.units:
         builder.site_findings(unit.code, health.get(unit.code))
     latest_down = builder.system_findings(down)
-    changes = reconcile(db, builder.findings, now, held=builder.held, resolution=builder.resolution)
-    return CheckResult(statuses=Counter(e.status for e in expected), changes=changes, findings=builder.findings,
-                       network_down=latest_down, units=len(registry.units))
+    deadlines = {(e.unit.code, e.year): e.deadline for e in expected}
+    findings, history = baseline.split(db, builder.findings, deadlines=deadlines, previous=previous,
+                                       open_keys={state_mod.key_of(r) for r in state_mod.open_alerts(db)},
+                                       now=now, window_days=config.alert_window_days)
+    changes = reconcile(db, findings, now, held=builder.held, resolution=builder.resolution)
+    baseline.record(db, history, deadlines, now)
+    reopened = ack.reopen_changed(db, now)
+    return CheckResult(statuses=Counter(e.status for e in expected), changes=changes, findings=findings,
+                       network_down=latest_down, units=len(registry.units), history=history, reopened=reopened)
 
 
 class _Findings:
@@ -109,13 +118,15 @@ class _Findings:
             reader = expected_mod.reader_of(e.unit, self.registry)
             h = self.health.get(reader.code)
             seen = china_time(h.last.at) if h and h.last else "—"
-            where = "该单位的年报栏目" if reader is e.unit else f"{reader.name}的年报栏目"
+            # say what was read: a column, or the pages a site-only unit's column was looked for on
+            where = (f"{reader.name}的年报栏目" if reader is not e.unit else
+                     "该单位的年报栏目" if e.unit.columns else "该单位网站上找到的年报栏目")
             self.add(code, year, "missing", payload={
                 "headline": f"{year} 年度报告逾期未发布（截止 {e.deadline}）",
                 "details": [f"{seen} 完整读取了{where}，没有找到这份报告"],
                 "evidence": e.coverage.evidence(year) if e.coverage else None,
                 "deadline": e.deadline.isoformat(), "links": self._unit_links(e.unit)})
-        elif e.status == "late" and e.deadline >= china_date(self.now) - timedelta(days=LATE_TOLD_DAYS):
+        elif e.status == "late" and e.deadline >= china_date(self.now) - timedelta(days=self.config.alert_window_days):
             self.add(code, year, "late", report=e.report["id"], payload={
                 "headline": f"{year} 年度报告逾期发布：发布于 {e.published[:10]}，晚于截止日期 {e.deadline} {e.days_late} 天",
                 "details": [], "deadline": e.deadline.isoformat(), "published": e.published[:10], "links": links})
@@ -269,7 +280,7 @@ class _Findings:
             return "该单位已从名录中移除，不再监测"
         e = self.expected.get((code, year))
         if kind == "late" and e is not None and e.status == "late":
-            return None  # older than LATE_TOLD_DAYS
+            return None  # older than the alert window
         if kind == "parse_failed" and year == 0:
             return "这份年度不明的文档已能读取，或已被替换"
         if kind in ("missing", "late", "parse_failed", "inconsistent", "incomplete"):

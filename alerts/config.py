@@ -74,6 +74,9 @@ class AlertConfig:
     many) of the units crawled failed is our own network failing, not theirs: one alert, and those
     failures count for nobody.
     ``run_stale_hours``: a crawl run still ``running`` after this long has died.
+    ``alert_window_days``: a report year whose deadline passed longer ago than this is history the first
+    time it is judged (listed once, never alerted; see :mod:`alerts.baseline`); late publications older
+    than this are not alerted either.
     ``operators``: who gets the alerts about the monitor itself (network down, a crawl that died); when
     empty, every recipient does.
     """
@@ -85,6 +88,7 @@ class AlertConfig:
     network_down_min_units: int = 3
     run_stale_hours: float = 12.0
     health_runs: int = 60
+    alert_window_days: int = 365
     datasette_url: str = DEFAULT_DATASETTE_URL
     operators: list[str] = field(default_factory=list)
 
@@ -97,7 +101,8 @@ class AlertConfig:
         cfg.operators = split_list(env.get("NIANBAO_OPERATORS", ""))
         for name, var, kind in (("first_year", "NIANBAO_FIRST_YEAR", int),
                                 ("unreachable_nights", "NIANBAO_UNREACHABLE_NIGHTS", int),
-                                ("remind_days", "NIANBAO_REMIND_DAYS", int)):
+                                ("remind_days", "NIANBAO_REMIND_DAYS", int),
+                                ("alert_window_days", "NIANBAO_ALERT_WINDOW_DAYS", int)):
             if env.get(var):
                 try:
                     setattr(cfg, name, kind(env[var]))

@@ -6,8 +6,10 @@ opens a connection. Recipients come from the registry's hierarchy: a unit's own 
 of every unit above it (a county office gets all its units). Alerts about the monitor itself go to the
 operators, or to everyone when no operator is configured.
 
-Inside a digest, items are grouped county → 本级 / 乡镇（街道）/ 部门 / 开发区 → unit, each with the
-unit, the year, what is wrong, the arithmetic, and links to the page found and to the report's row.
+Inside a digest (see :mod:`alerts.sections` for the parts and their order): a summary first, then
+items grouped county → 本级 / 乡镇（街道）/ 部门 / 开发区 → unit — new findings with the arithmetic and
+links to the page found and to the report's row, open ones in one line per unit — and last the history
+a first check found (:mod:`alerts.baseline`), told once.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from typing import Any
 import sqlite_utils
 
 from .config import AlertConfig, aware, china_date, china_time
-from .coverage import closed_tag, digest_lines
+from .coverage import digest_lines
+from .sections import SECTIONS, Context, summary_section, to_html, to_text
 from .state import KINDS, SYSTEM_KINDS, Due
 
 LEVEL_GROUPS = [("county", "本级"), ("township", "乡镇（街道）"), ("department", "部门"), ("zone", "开发区、产业集聚区")]
 SYSTEM_GROUP = "监测系统"
-STATE_TAGS = {"new": "新", "reminder": "仍未解决", "resolved": "已解决"}
+WEBHOOK_ITEMS = 10  # new findings named in a group message; the rest are in the summary's counts
 
 
 @dataclass
@@ -77,8 +80,11 @@ class DigestItem:
         return self.alert["payload"].get("resolution", "问题已解决")
 
     def sort_key(self) -> tuple:
-        return (["new", "reminder", "resolved"].index(self.state), self.unit["name"] if self.unit else "",
+        return (self.unit["code"] if self.unit else "", ["new", "reminder", "resolved"].index(self.state),
                 -self.alert["year"], self.alert["kind"], self.alert["rule"])
+
+    def sort_group(self) -> tuple:
+        return _group_key(self)
 
 
 @dataclass
@@ -88,6 +94,25 @@ class Digest:
     recipient: str
     day: date
     items: list[DigestItem] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)  # untold ``history_findings`` rows
+    units: dict[str, dict[str, Any]] = field(default_factory=dict)
+    system_group: str = SYSTEM_GROUP
+
+    def county_of(self, code: str) -> str:
+        unit = self.units.get(code)
+        return short_county(unit["county"]) if unit else "未知县区"
+
+    def who_of(self, code: str) -> str:
+        unit = self.units.get(code)
+        return f"{short_county(unit['county'])} · {unit['name']}" if unit else code
+
+    def unit_order(self, code: str) -> tuple:
+        unit = self.units.get(code)
+        if not unit:
+            return (2, "", 0, code)
+        order = [c for c, _ in LEVEL_GROUPS]
+        level = order.index(unit["level"]) if unit["level"] in order else len(order)
+        return (1, unit.get("county_code") or "", level, code)
 
     def count(self, state: str) -> int:
         return sum(1 for i in self.items if i.state == state)
@@ -99,10 +124,13 @@ class Digest:
     def counts_text(self) -> str:
         parts = [f"{label} {self.count(state)} 项" for state, label in
                  (("new", "新问题"), ("reminder", "仍未解决"), ("resolved", "已解决")) if self.count(state)]
+        if self.history:
+            parts.append(f"历史问题 {len({r['unit_code'] for r in self.history})} 个单位")
         return "，".join(parts)
 
     def subject(self) -> str:
-        counties = list(dict.fromkeys(i.county for i in sorted(self.items, key=_group_key)))
+        counties = list(dict.fromkeys([i.county for i in sorted(self.items, key=_group_key)]
+                                      + [self.county_of(r["unit_code"]) for r in self.history]))
         where = "、".join(counties[:2]) + ("等" if len(counties) > 2 else "")
         return f"【年报监测】{where}：{self.counts_text()}（{self.day}）"
 
@@ -167,64 +195,67 @@ def build_digests(db: sqlite_utils.Database, due: Due, now: datetime, config: Al
             else:
                 to = recipients_of(row["unit_code"], units)
             for address in to:
-                digests.setdefault(address, Digest(address, day)).items.append(DigestItem(row, state, unit))
+                digests.setdefault(address, Digest(address, day, units=units)).items.append(DigestItem(row, state, unit))
+    for row in due.history:
+        for address in recipients_of(row["unit_code"], units):
+            digests.setdefault(address, Digest(address, day, units=units)).history.append(row)
     return [digests[a] for a in sorted(digests)]
 
 
 def overview(db: sqlite_utils.Database, due: Due, now: datetime) -> Digest:
     """All items due tonight in one digest (for group webhooks and ``--dry-run`` summaries)."""
     units = load_units(db)
-    digest = Digest("", china_date(aware(now)))
+    digest = Digest("", china_date(aware(now)), units=units, history=list(due.history))
     for state, rows in (("new", due.new), ("reminder", due.reminders), ("resolved", due.resolved)):
         digest.items.extend(DigestItem(r, state, units.get(r["unit_code"])) for r in rows)
     return digest
 
 
 # ---------------------------------------------------------------- rendering
+def _intro(digest: Digest) -> str:
+    return f"以下是 {digest.day} 政府信息公开工作年度报告监测的结果：{digest.counts_text()}。"
+
+
 def render_text(digest: Digest, now: datetime, config: AlertConfig) -> str:
-    """The plain-text body."""
-    lines = ["您好：", "", f"以下是 {digest.day} 政府信息公开工作年度报告监测的结果：{digest.counts_text()}。", ""]
-    for county, groups in digest.groups():
-        lines.append(f"══ {county} ══")
-        for group, items in groups:
-            if group:
-                lines.append(f"— {group} —")
-            for item in items:
-                lines.append(f"【{closed_tag(item.alert) or STATE_TAGS[item.state]}】{item.headline()}")
-                if item.state == "resolved":
-                    lines.append(f"    现在：{item.resolution}")
-                else:
-                    lines.extend(f"    {d}" for d in item.details(now))
-                lines.extend(f"    {label}：{url}" for label, url in item.links())
-            lines.append("")
+    """The plain-text body: the sections of :data:`alerts.sections.SECTIONS`, in order."""
+    ctx = Context(aware(now), config)
+    lines = ["您好：", "", _intro(digest), ""]
+    for section in SECTIONS:
+        blocks = section(digest, ctx)
+        if blocks:
+            lines += to_text(blocks) + [""]
     lines += ["——", _footer(config)]
     return "\n".join(lines) + "\n"
 
 
 def render_html(digest: Digest, now: datetime, config: AlertConfig) -> str:
-    """The HTML alternative: the same content, with headings and links."""
+    """The HTML alternative: the same sections, the same words, with headings and links."""
     e = html.escape
-    colors = {"new": "#b42318", "reminder": "#b54708", "resolved": "#067647"}
+    ctx = Context(aware(now), config)
     out = ['<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head>',
            '<body style="font-family: sans-serif; line-height: 1.6">',
-           f"<p>您好：</p><p>以下是 {digest.day} 政府信息公开工作年度报告监测的结果：{e(digest.counts_text())}。</p>"]
-    for county, groups in digest.groups():
-        out.append(f"<h2>{e(county)}</h2>")
-        for group, items in groups:
-            if group:
-                out.append(f"<h3>{e(group)}</h3>")
-            out.append("<ul>")
-            for item in items:
-                tag = f'<strong style="color: {colors[item.state]}">【{closed_tag(item.alert) or STATE_TAGS[item.state]}】</strong>'
-                out.append(f"<li>{tag}{e(item.headline())}")
-                sub = [f"现在：{e(item.resolution)}"] if item.state == "resolved" else [e(d) for d in item.details(now)]
-                sub += [f'{e(label)}：<a href="{e(url, quote=True)}">{e(url)}</a>' for label, url in item.links()]
-                if sub:
-                    out.append("<ul>" + "".join(f"<li>{s}</li>" for s in sub) + "</ul>")
-                out.append("</li>")
-            out.append("</ul>")
+           f"<p>您好：</p><p>{e(_intro(digest))}</p>"]
+    for section in SECTIONS:
+        out += to_html(section(digest, ctx))
     out.append(f'<hr><p style="color: #667085">{e(_footer(config))}</p></body></html>')
     return "\n".join(out)
+
+
+def render_webhook(digest: Digest, now: datetime, config: AlertConfig) -> str:
+    """A group message (WeCom, DingTalk): the summary, the new findings in a line each, and a link."""
+    ctx = Context(aware(now), config)
+    lines = [_intro(digest), ""] + to_text(summary_section(digest, ctx)[1:])
+    new = sorted((i for i in digest.items if i.state == "new"), key=lambda i: (i.sort_group(), i.sort_key()))
+    if new:
+        lines += ["", "新问题："]
+        for item in new[:WEBHOOK_ITEMS]:
+            details = item.alert["payload"].get("details") or []
+            first = f"（{details[0]}）" if item.alert["kind"] == "inconsistent" and details else ""
+            lines.append(f"· {item.headline()}{first}")
+        if len(new) > WEBHOOK_ITEMS:
+            lines.append(f"……另有 {len(new) - WEBHOOK_ITEMS} 项，见邮件")
+    lines += ["", f"详情：{config.datasette_url}/nianbao/open_alerts"]
+    return "\n".join(lines) + "\n"
 
 
 def _footer(config: AlertConfig) -> str:

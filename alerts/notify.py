@@ -17,9 +17,9 @@ from email.message import EmailMessage
 
 from crawler.store import Store
 
-from . import mailer, state
+from . import baseline, mailer, state
 from .config import AlertConfig, ConfigError, aware
-from .digest import Digest, build_digests, overview, render_text, to_email
+from .digest import Digest, build_digests, overview, render_webhook, to_email
 from .mailer import Backoff, Delivery, SmtpSettings
 from .webhooks import labels, shorten
 
@@ -48,6 +48,7 @@ def send_alerts(store: Store, *, now: datetime | None = None, config: AlertConfi
     state.ensure_schema(db)
     mailer.ensure_schema(db)
     due = state.due(db, now, config.remind_days)
+    due.history = baseline.untold(db)
     digests = build_digests(db, due, now, config)
     if digests and smtp is None and not dry_run:
         raise ConfigError("未设置 NIANBAO_SMTP_HOST（SMTP 服务器地址）")
@@ -55,11 +56,12 @@ def send_alerts(store: Store, *, now: datetime | None = None, config: AlertConfi
     result = SendResult(digests=digests, messages=[to_email(d, sender=sender, now=now, config=config) for d in digests])
     told = {i for d in digests for i in d.alert_ids}
     if webhooks and due:
-        result.webhook_text = shorten(render_text(overview(db, due, now), now, config))
+        result.webhook_text = shorten(render_webhook(overview(db, due, now), now, config))
         told |= {r["id"] for r in due.new + due.reminders + due.resolved}
     told_due = state.Due(new=[r for r in due.new if r["id"] in told],
                          reminders=[r for r in due.reminders if r["id"] in told],
                          resolved=[r for r in due.resolved if r["id"] in told], silent=due.silent)
+    told_history = [r for r in due.history if webhooks or any(r in d.history for d in digests)]
     result.untold = len(due.new) + len(due.reminders) + len(due.resolved) - len(told)
     if dry_run:
         return result
@@ -76,5 +78,6 @@ def send_alerts(store: Store, *, now: datetime | None = None, config: AlertConfi
                                               recipient=label, subject=subject, body=result.webhook_text.encode(),
                                               now=now, alert_ids=sorted(told))
         state.mark_sent(db, told_due, now)
+        baseline.mark_told(db, told_history, now)
     result.delivery = mailer.deliver(db, now, smtp=smtp, webhooks=webhooks, backoff=backoff)
     return result

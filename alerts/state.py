@@ -165,17 +165,23 @@ class Due:
     reminders: list[dict[str, Any]] = field(default_factory=list)
     resolved: list[dict[str, Any]] = field(default_factory=list)
     silent: list[int] = field(default_factory=list)  # closed before anyone was told: nothing to say
+    history: list[dict[str, Any]] = field(default_factory=list)  # baseline rows to list once (alerts.baseline)
 
     def __bool__(self) -> bool:
-        return bool(self.new or self.reminders or self.resolved)
+        return bool(self.new or self.reminders or self.resolved or self.history)
 
 
 def due(db: sqlite_utils.Database, now: datetime, remind_days: int) -> Due:
     """The alerts a digest sent at ``now`` must carry."""
+    from .ack import acknowledged
+
     ensure_schema(db)
     out = Due()
     cutoff = now - timedelta(days=remind_days)
+    settled = acknowledged(db)  # a person's verdict stops reminders until the report changes
     for row in map(_decode, db.query("SELECT * FROM alerts WHERE closed_at IS NULL ORDER BY id")):
+        if row["id"] in settled:
+            continue
         if row["last_sent_at"] is None:
             out.new.append(row)
         elif KINDS.get(row["kind"], ("", True))[1] and parse_time(row["last_sent_at"]) <= cutoff:

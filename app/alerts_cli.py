@@ -1,4 +1,4 @@
-"""The alert verbs: ``nianbao check``, ``nianbao alerts send|list|outbox`` and ``nianbao schedule``.
+"""The alert verbs: ``nianbao check``, ``nianbao alerts send|list|ack|outbox`` and ``nianbao schedule``.
 
 They are registered on ``app.cli.main``; ``python -m app.alerts_cli`` runs them on their own too.
 Each verb only calls the Python API (:mod:`alerts.check`, :mod:`alerts.notify`, :mod:`app.schedule`).
@@ -41,22 +41,6 @@ def _console() -> Console:
     return Console(width=None if sys.stdout.isatty() else 160)
 
 
-def alerts_table(rows: list[dict], title: str) -> Table:
-    """Open (or closed) alerts as a table for the terminal."""
-    from alerts.digest import short_county
-    from alerts.state import KINDS
-
-    table = Table(title=title, show_lines=False)
-    for col in ("单位", "年度", "类型", "内容", "开始", "已提醒"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        unit = r.get("_unit")
-        who = f"{short_county(unit['county'])} · {unit['name']}" if unit else (r["unit_code"] or "监测系统")
-        table.add_row(who, str(r["year"] or ""), KINDS.get(r["kind"], (r["kind"],))[0],
-                      r["payload"].get("headline", ""), china_time(r["opened_at"])[:10], str(r["reminders"]))
-    return table
-
-
 def _table_order(row: dict) -> tuple:
     unit = row.get("_unit")
     if not unit:
@@ -67,12 +51,34 @@ def _table_order(row: dict) -> tuple:
 
 
 def _with_units(store: Store, rows: list[dict]) -> list[dict]:
+    from alerts.ack import acknowledged
     from alerts.digest import load_units
 
     units = load_units(store.db)
+    settled = acknowledged(store.db)
     for r in rows:
         r["_unit"] = units.get(r["unit_code"])
+        r["_ack"] = settled.get(r["id"])
     return rows
+
+
+def _print_rows(rows: list[dict], title: str, *, show_all: bool, as_json: bool, closed: bool = False) -> None:
+    """Summary first, then the most urgent rows (all with ``--all``); JSON for scripts."""
+    from alerts import terminal
+
+    if as_json:
+        click.echo(terminal.as_json(sorted(rows, key=terminal.urgency)))
+        return
+    for line in terminal.summary_lines(rows):
+        click.echo(line)
+    if not rows:
+        return
+    shown = sorted(rows, key=terminal.urgency)
+    if not show_all:
+        shown = shown[:terminal.TOP]
+    _console().print(terminal.table(sorted(shown, key=_table_order), title, closed=closed))
+    if len(shown) < len(rows):
+        click.echo(f"（显示最紧急的 {len(shown)} 项，共 {len(rows)} 项；--all 显示全部，--json 供脚本使用）")
 
 
 @click.command()
@@ -83,9 +89,11 @@ def _with_units(store: Store, rows: list[dict]) -> list[dict]:
               help="First report year expected of every unit [default: 2019].")
 @click.option("--unreachable-nights", type=int, default=None, envvar="NIANBAO_UNREACHABLE_NIGHTS",
               help="Failed nights in a row before a site-unreachable alert [default: 3].")
+@click.option("--all", "show_all", is_flag=True, help="Print every open alert, not only the 20 most urgent.")
+@click.option("--json", "as_json", is_flag=True, help="Print the open alerts as JSON (for scripts).")
 @now_option
 def check(db_path: str, registry_path: str | None, first_year: int | None, unreachable_nights: int | None,
-          now_text: str | None) -> None:
+          show_all: bool, as_json: bool, now_text: str | None) -> None:
     """Evaluate deadlines, rules and site health; open and close alerts; print the open ones.
 
     Nothing is sent: ``nianbao alerts send`` does that. Running it twice changes nothing the second time.
@@ -109,11 +117,18 @@ def check(db_path: str, registry_path: str | None, first_year: int | None, unrea
         rows = sorted(_with_units(store, open_alerts(store.db)), key=_table_order)
     finally:
         store.close()
+    if as_json:
+        _print_rows(rows, "", show_all=True, as_json=True)
+        return
     counts = "，".join(f"{STATUS_NAMES.get(k, k)} {v}" for k, v in sorted(result.statuses.items(), key=lambda kv: -kv[1]))
     click.echo(f"{result.units} 个单位，应交报告：{counts or '无'}")
     click.echo(f"新开 {len(result.changes.opened)} 项，关闭 {len(result.changes.closed)} 项，未解决 {len(rows)} 项")
-    if rows:
-        _console().print(alerts_table(rows, "未解决的问题"))
+    if result.history:
+        click.echo(f"历史问题 {len(result.history)} 项（截止日期已过 {config.alert_window_days} 天以上、首次核查即有）："
+                   "记录在 history_findings，只在下一封邮件中列一次，不提醒")
+    if result.reopened:
+        click.echo(f"重新打开 {len(result.reopened)} 项：核实后报告文档已更换")
+    _print_rows(rows, "未解决的问题", show_all=show_all, as_json=False)
 
 
 @click.group("alerts")
@@ -172,7 +187,9 @@ def send(db_path: str, dry_run: bool, now_text: str | None) -> None:
 @alerts_group.command("list")
 @db_option
 @click.option("--closed", is_flag=True, help="Show closed alerts instead of open ones.")
-def list_alerts(db_path: str, closed: bool) -> None:
+@click.option("--all", "show_all", is_flag=True, help="Print every row, not only the 20 most urgent.")
+@click.option("--json", "as_json", is_flag=True, help="Print the alerts as JSON (for scripts).")
+def list_alerts(db_path: str, closed: bool, show_all: bool, as_json: bool) -> None:
     """List open alerts (or closed ones with how they were resolved).
 
     Example: nianbao alerts list --db nianbao.db
@@ -190,10 +207,39 @@ def list_alerts(db_path: str, closed: bool) -> None:
         rows = sorted(_with_units(store, rows), key=_table_order)
     finally:
         store.close()
-    if closed:
-        for r in rows:
-            r["payload"]["headline"] = f"{r['payload'].get('headline', '')} → {r['payload'].get('resolution', '')}"
-    _console().print(alerts_table(rows, "已关闭的问题" if closed else "未解决的问题"))
+    _print_rows(rows, "已关闭的问题" if closed else "未解决的问题", show_all=show_all, as_json=as_json, closed=closed)
+
+
+@alerts_group.command("ack")
+@db_option
+@click.argument("alert_id", type=int)
+@click.option("--as", "verdict", required=True, type=click.Choice(["已核实", "误报", "暂缓"]),
+              help="已核实 (checked: the unit knows) · 误报 (false alarm) · 暂缓 (on hold).")
+@click.option("--by", "actor", required=True, help="Who settles it (kept in the alert's history).")
+@click.option("--note", default="", help="Why, in a sentence.")
+@now_option
+def ack_alert(db_path: str, alert_id: int, verdict: str, actor: str, note: str, now_text: str | None) -> None:
+    """Settle an open alert: no more reminders; who, when and why are kept in its history (alert_events).
+
+    It reopens by itself when the report's document changes.
+
+    Example: nianbao alerts ack 12 --as 误报 --by 张三 --note "附件为扫描件，已人工核对数字"
+    """
+    from alerts.ack import AckError, acknowledge, history
+
+    store = Store(db_path)
+    try:
+        try:
+            acknowledge(store.db, alert_id, verdict=verdict, actor=actor, note=note, now=_now(now_text))
+        except AckError as exc:
+            raise click.ClickException(str(exc)) from exc
+        events = history(store.db, alert_id)
+    finally:
+        store.close()
+    click.echo(f"问题 {alert_id}：{verdict}（{actor}）；不再提醒，报告文档更换时自动重新打开")
+    for e in events:
+        what = e["verdict"] or {"reopen": "重新打开"}.get(e["action"], e["action"])
+        click.echo(f"  {china_time(e['at'])} {what} {e['actor'] or ''} {e['note'] or ''}".rstrip())
 
 
 @alerts_group.command("outbox")
