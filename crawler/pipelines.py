@@ -47,8 +47,10 @@ _FETCH_FLUSH_ROWS = 500
 class StorePipeline:
     """Keeps every fetched document raw in the SQLite store named by ``NIANBAO_DB`` and queues it."""
 
-    def __init__(self, db_path: str, run: int | None, *, parse: str = "process", registry: str | None = None):
+    def __init__(self, db_path: str, run: int | None, *, parse: str = "process", registry: str | None = None,
+                 workers: int | None = None):
         self.db_path = db_path
+        self.workers = workers  # the parse stage's worker processes (None: cores − 1)
         self.run = run
         self.parse = parse
         self.registry_path = registry
@@ -62,7 +64,8 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         s = crawler.settings
         pipeline = cls(s.get("NIANBAO_DB", "nianbao.db"), s.getint("NIANBAO_RUN") or None,
-                       parse=s.get("NIANBAO_PARSE", "process"), registry=s.get("NIANBAO_REGISTRY"))
+                       parse=s.get("NIANBAO_PARSE", "process"), registry=s.get("NIANBAO_REGISTRY"),
+                       workers=s.getint("NIANBAO_PARSE_WORKERS") if s.get("NIANBAO_PARSE_WORKERS") not in (None, "") else None)
         pipeline.crawler = crawler
         crawler.signals.connect(pipeline.engine_stopped, signal=signals.engine_stopped)
         return pipeline
@@ -120,6 +123,8 @@ class StorePipeline:
         registry = self._registry_path()
         if registry:
             cmd += ["--registry", registry]
+        if self.workers is not None:
+            cmd += ["--workers", str(self.workers)]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         # stdin is the stage's lifeline: closed when the crawl ends (or dies), the stage drains and exits.
         # Its counts come back in a file, not on a pipe: a pipe nobody reads while the crawl runs would
@@ -146,7 +151,7 @@ class StorePipeline:
 
         spider = getattr(self.crawler, "spider", None)
         registry = getattr(spider, "registry", None) if spider is not None else None
-        self._count_parsed(drain(self.db_path, registry))
+        self._count_parsed(drain(self.db_path, registry, workers=self.workers))
 
     def _count_parsed(self, counts: dict[str, int]) -> None:
         """What became of the queue entries (report_ok, page_kept, …), in the crawl's stats."""

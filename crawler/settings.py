@@ -41,6 +41,9 @@ ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 # The pipeline only stores raw bytes and queues them; the parse stage runs beside the crawl
 # ("process"), in the crawl's process after it ("inline"), or not at all ("off": nianbao ingest).
 NIANBAO_PARSE = os.environ.get("NIANBAO_PARSE", "process")
+# Its worker processes (page metadata, parsing, rules), one unit's documents always in the same one;
+# unset: cores − 1, at least 1; 0: all in the stage's own process (which is the only writer either way).
+NIANBAO_PARSE_WORKERS = os.environ.get("NIANBAO_PARSE_WORKERS") or None
 # A callback yields a handful of items and requests; Scrapy's default (100) starts 100 asyncio tasks
 # for every response's output, which costs more than handling the output itself.
 CONCURRENT_ITEMS = 8
