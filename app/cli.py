@@ -140,7 +140,9 @@ def crawl(registry_path: str, db_path: str, units: tuple[str, ...], year: int | 
               show_default=True, help="SQLite database whose parse queue to empty.")
 @click.option("--registry", "registry_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Registry YAML (unit levels and deadlines for the rules); without it levels are guessed from names.")
-def ingest_queue(db_path: str, registry_path: str | None) -> None:
+@click.option("--workers", type=int, default=None,
+              help="Worker processes for parsing and the rules (default: cores − 1, at least 1; 0: none).")
+def ingest_queue(db_path: str, registry_path: str | None, workers: int | None) -> None:
     """Parse, check and store the documents crawls have kept but not parsed yet.
 
     A crawl does this itself as it goes; this verb is for a crawl run with ``-s NIANBAO_PARSE=off``,
@@ -153,7 +155,7 @@ def ingest_queue(db_path: str, registry_path: str | None) -> None:
     store = Store(db_path)
     waiting = store.queue_size()
     store.close()
-    counts = drain(db_path, registry_path)
+    counts = drain(db_path, registry_path, workers=workers)
     done = "，".join(f"{k} {v}" for k, v in sorted(counts.items())) or "无"
     click.echo(f"队列中 {waiting} 份文档：{done}")
     sys.exit(0 if not counts.get("error") else 2)

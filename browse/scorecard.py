@@ -143,7 +143,10 @@ def scorecard(conn: sqlite3.Connection, *, year: int | None = None, weights: Wei
 
 def county_context(conn: sqlite3.Connection, code: str, year: int, weights: Weights | None = None) -> dict[str, Any] | None:
     """The printable page of one county and year: its scorecard, the formula, and every unit's line."""
-    from .metadata import LEVEL_NAMES, TIMELINESS_NAMES  # metadata imports views, which imports this module
+    from .metadata import (  # metadata imports views, which imports this module
+        LEVEL_NAMES,
+        TIMELINESS_NAMES,
+    )
 
     weights = weights or Weights.from_env()
     county = _rows(conn, "SELECT code, name FROM units WHERE code = ?", [code])

@@ -9,7 +9,9 @@ rules against last year and writing 200 cells never hold up the downloads:
 
 Each queue entry is handled in one transaction with its deletion from the queue, so a kill at any
 point leaves the entry either done or still queued; handling one twice changes nothing. One stage runs
-per database at a time (a lock file beside it); a second waits for the first.
+per database at a time (a lock file beside it); a second waits for the first. The CPU part (page
+metadata, parsing, the rules) runs in ``--workers`` processes (default: cores − 1), one unit's entries
+always in the same one (:mod:`crawler.parseworkers`); this process is the only writer.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ import logging
 import os
 import sys
 import time
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -32,6 +34,7 @@ from parsers.model import Report
 
 from .ingest import check_report, fill_from_page, recheck_next_year
 from .items import ENTRY_FIELDS, PAGE, source_fields
+from .parseworkers import UnitView, WorkerPool, default_workers
 from .registry import Registry, load
 from .store import Store
 
@@ -41,6 +44,7 @@ _PAGE_CACHE = 256  # article pages remembered for their attachments (a page's fi
 # Entries written per transaction: a commit costs more than one document's rows, and the crawl
 # (the other writer) waits at most for one batch's writes — the parsing happens before.
 _BATCH = 8
+_IN_FLIGHT = 3  # batches handed to the workers ahead of the one being written
 
 
 @dataclass
@@ -51,6 +55,9 @@ class Prepared:
     item: dict[str, Any]
     report: Report | None
     missing: bool = False  # the raw bytes are gone (only a hand-edited database does that)
+    checked: bool = False  # the rules ran on ``report`` already (against the unit's other years)
+    # the unit's next-year reports' rule results, re-run now that this year is known: (report id, results)
+    rechecks: list[tuple[str, list]] = field(default_factory=list)
 
 
 def page_info(body: bytes, url: str, *, content_type: str | None = None, encoding: str | None = None,
@@ -85,18 +92,22 @@ def page_info(body: bytes, url: str, *, content_type: str | None = None, encodin
 class ParseStage:
     """Empties the store's parse queue; ``stats`` counts what became of each entry."""
 
-    def __init__(self, store: Store, registry: Registry | None):
+    def __init__(self, store: Store, registry: Registry | None, *, workers: int = 0):
         self.store = store
         self.registry = registry
+        self.workers = workers  # 0: everything in this process
         self.stats: Counter[str] = Counter()
         self._pages: OrderedDict[str, dict[str, Any]] = OrderedDict()
         if registry is not None:
             store.sync_units(registry)  # the evaluator's checks read the registry unit and its county
+        self.view = UnitView(store)
 
     # ------------------------------------------------------------ the loop
     def run(self, *, follow: Callable[[], bool] | None = None, poll: float = 0.2) -> Counter[str]:
         """Handle queue entries until the queue is empty — or, while ``follow()`` is true, keep
         waiting for more (the crawl is still adding)."""
+        if self.workers > 0:
+            return self._run_workers(follow=follow, poll=poll)
         last = 0  # queue ids only grow (AUTOINCREMENT), so nothing is met twice
         while True:
             entries = self.store.queued(after=last, limit=_BATCH)
@@ -116,6 +127,37 @@ class ParseStage:
                     self._failed(entry)
             self._write_batch(prepared)
 
+    def _run_workers(self, *, follow: Callable[[], bool] | None, poll: float) -> Counter[str]:
+        """``run`` with the CPU part in worker processes: batches go out partitioned by unit, come
+        back in queue order and are written here, a few batches behind."""
+        last = 0
+        in_flight: deque = deque()
+        with WorkerPool(self.workers, self.store.path, self.registry) as pool:
+            while True:
+                if len(in_flight) < _IN_FLIGHT:
+                    entries = self.store.queued(after=last, limit=_BATCH * self.workers)
+                    if entries:
+                        last = entries[-1]["id"]
+                        in_flight.append((entries, pool.submit(entries)))
+                        continue
+                if in_flight:
+                    entries, tasks = in_flight.popleft()
+                    prepared = []
+                    for entry, ok, result in pool.collect(entries, tasks):
+                        if ok:
+                            prepared.append(result)
+                        else:
+                            log.error("parse stage worker: %s failed:\n%s", entry["url"], result)
+                            self._failed(entry, logged=True)
+                    self._write_batch(prepared)
+                    continue
+                if follow is not None and follow():
+                    time.sleep(poll)
+                    continue
+                if self.store.queued(after=last, limit=1):
+                    continue
+                return self.stats
+
     def _write_batch(self, prepared: list[Prepared]) -> None:
         """The batch's writes in one transaction (a commit costs more than a document's rows); if
         one entry's writes raise, each entry is retried in its own transaction."""
@@ -133,10 +175,11 @@ class ParseStage:
                     self._failed(p.entry)
         self.stats.update(outcomes)
 
-    def _failed(self, entry: dict[str, Any]) -> None:
+    def _failed(self, entry: dict[str, Any], *, logged: bool = False) -> None:
         """An entry whose handling raised (a bug, not a bad document: those are stored as failures)
         would otherwise be retried for ever; it leaves the queue, its raw bytes stay."""
-        log.exception("parse stage: %s failed", entry["url"])
+        if not logged:
+            log.exception("parse stage: %s failed", entry["url"])
         self.stats["error"] += 1
         try:
             self.store.dequeue(entry["id"])
@@ -153,7 +196,8 @@ class ParseStage:
 
     def prepare(self, entry: dict[str, Any]) -> Prepared:
         """The CPU part, no writes: the page's metadata and, unless the file is parsed already or the
-        page only points to its attachments, the parse."""
+        page only points to its attachments, the parse and the rules (last year from ``self.view``:
+        the store plus what this process prepared before)."""
         item, digest = dict(entry["item"]), entry["sha256"]
         body = self.store.document_bytes(digest)
         if body is None:
@@ -161,7 +205,25 @@ class ParseStage:
         item.update(self._info(item, body))
         if self.store.is_parsed(digest) or self._page_only(item):
             return Prepared(entry, item, None)
-        return Prepared(entry, item, self._parse(item, body))
+        prepared = Prepared(entry, item, self._parse(item, body))
+        self._check(prepared)
+        return prepared
+
+    def _check(self, p: Prepared) -> None:
+        """The rules on a prepared report, and on the unit's next year now that this one is known
+        (collected in ``p.rechecks`` for the writer)."""
+        report, code = p.report, p.item.get("unit_code")
+        unit = self._unit(code)
+        view = self.view
+        check_report(report, view, level=unit.level if unit else None, deadline=self._deadline(unit, report.year),
+                     unit_code=code)
+        view.remember(Store.report_id(p.entry["sha256"]), code, report)
+        if report.error is None and report.year is not None:
+            view.rechecked = []
+            recheck_next_year(view, report, unit_code=code, level=unit.level if unit else None,
+                              deadline=self._deadline(unit, report.year + 1) if unit else None)
+            p.rechecks = view.rechecked
+        p.checked = True
 
     def write(self, p: Prepared) -> str:
         """The writing part, inside the caller's transaction, the entry's removal from the queue included."""
@@ -177,8 +239,9 @@ class ParseStage:
             # “详见附件”: the page is kept, the report is in its attachments
             store.save_source(item["url"], source_fields(item, digest))
             return "page_kept"
-        report = p.report or self._parse(item, store.document_bytes(digest) or b"")
-        return self._store(report, item, digest)
+        if p.report is None:  # parsed by someone else when prepared, gone since: parse it here
+            return self._store(self._parse(item, store.document_bytes(digest) or b""), item, digest)
+        return self._store(p.report, item, digest, p)
 
     @staticmethod
     def _page_only(item: dict[str, Any]) -> bool:
@@ -241,18 +304,26 @@ class ParseStage:
         fill_from_page(report, meta)
         return report
 
-    def _store(self, report: Report, item: dict[str, Any], digest: str) -> str:
+    def _store(self, report: Report, item: dict[str, Any], digest: str, prepared: Prepared | None = None) -> str:
+        """Write a report (checked already when ``prepared`` says so: then only its writes happen here)."""
         store, code = self.store, item.get("unit_code")
         unit = self._unit(code)
+        checked = prepared is not None and prepared.checked
         (earliest,) = store.db.execute("SELECT min(published) FROM reports WHERE document = ?", [digest]).fetchone()
         if earliest and report.error is None and (report.published is None or date.fromisoformat(earliest) < report.published):
             # the same file met on two pages at once: the first publication counts, whichever is parsed last
             report.published = date.fromisoformat(earliest)
-        check_report(report, store, level=unit.level if unit else None, deadline=self._deadline(unit, report.year),
-                     unit_code=code)
+            checked = False  # the deadline rule reads the date
+        if not checked:
+            check_report(report, store, level=unit.level if unit else None,
+                         deadline=self._deadline(unit, report.year), unit_code=code)
         store.save_reports(digest, [report], unit_code=code)
         store.save_source(item["url"], source_fields(item, digest))
-        if report.error is None and report.year is not None:
+        if checked:
+            for rid, results in prepared.rechecks:
+                if store.db.execute("SELECT 1 FROM reports WHERE id = ?", [rid]).fetchone():
+                    store.save_rule_results(rid, results)
+        elif report.error is None and report.year is not None:
             recheck_next_year(store, report, unit_code=code, level=unit.level if unit else None,
                               deadline=self._deadline(unit, report.year + 1) if unit else None)
         if report.error:
@@ -303,13 +374,16 @@ class StageLock:
             self.fd = None
 
 
-def drain(db: str, registry: str | Registry | None, *, follow: Callable[[], bool] | None = None) -> Counter[str]:
-    """Empty ``db``'s parse queue (holding the stage lock); returns what became of the entries."""
+def drain(db: str, registry: str | Registry | None, *, follow: Callable[[], bool] | None = None,
+          workers: int | None = None) -> Counter[str]:
+    """Empty ``db``'s parse queue (holding the stage lock); returns what became of the entries.
+    ``workers``: processes for the CPU part (None: :func:`crawler.parseworkers.default_workers`;
+    0: all in this process)."""
     reg = load(registry) if isinstance(registry, str) else registry
     with StageLock(db):
         store = Store(db)
         try:
-            return ParseStage(store, reg).run(follow=follow)
+            return ParseStage(store, reg, workers=default_workers() if workers is None else workers).run(follow=follow)
         finally:
             store.close()
 
@@ -338,6 +412,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--follow", action="store_true", help="keep waiting for entries until stdin closes")
     ap.add_argument("--nice", type=int, default=0, help="lower this process's CPU priority by N")
     ap.add_argument("--stats", metavar="FILE", help="write what became of the entries here, as JSON")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="worker processes for parsing and the rules (default: cores − 1, at least 1; "
+                         "0: all in this process); NIANBAO_PARSE_WORKERS sets the default")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s parse-stage %(levelname)s %(message)s")
     if args.nice:
@@ -345,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
             os.nice(args.nice)
         except OSError:
             pass
-    stats = drain(args.db, args.registry, follow=_stdin_open() if args.follow else None)
+    stats = drain(args.db, args.registry, follow=_stdin_open() if args.follow else None, workers=args.workers)
     summary = " ".join(f"{k}={v}" for k, v in sorted(stats.items())) or "nothing queued"
     if args.stats:
         with open(args.stats, "w", encoding="utf-8") as f:

@@ -50,8 +50,9 @@ class StorePipeline:
     """Keeps every fetched document raw in the SQLite store named by ``NIANBAO_DB`` and queues it."""
 
     def __init__(self, db_path: str, run: int | None, *, parse: str = "process", registry: str | None = None,
-                 stage_module: str = "crawler.parsestage"):
+                 stage_module: str = "crawler.parsestage", workers: int | None = None):
         self.db_path = db_path
+        self.workers = workers  # the parse stage's worker processes (None: cores − 1)
         self.run = run
         self.parse = parse
         self.stage_module = stage_module
@@ -67,7 +68,8 @@ class StorePipeline:
         s = crawler.settings
         pipeline = cls(s.get("NIANBAO_DB", "nianbao.db"), s.getint("NIANBAO_RUN") or None,
                        parse=s.get("NIANBAO_PARSE", "process"), registry=s.get("NIANBAO_REGISTRY"),
-                       stage_module=s.get("NIANBAO_PARSE_STAGE", "crawler.parsestage"))
+                       stage_module=s.get("NIANBAO_PARSE_STAGE", "crawler.parsestage"),
+                       workers=s.getint("NIANBAO_PARSE_WORKERS") if s.get("NIANBAO_PARSE_WORKERS") not in (None, "") else None)
         pipeline.crawler = crawler
         crawler.signals.connect(pipeline.engine_stopped, signal=signals.engine_stopped)
         return pipeline
@@ -130,6 +132,8 @@ class StorePipeline:
         registry = self._registry_path()
         if registry:
             cmd += ["--registry", registry]
+        if self.workers is not None:
+            cmd += ["--workers", str(self.workers)]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         # stdin is the stage's lifeline: closed when the crawl ends (or dies), the stage drains and exits.
         # Its counts come back in a file, not on a pipe: a pipe nobody reads while the crawl runs would
@@ -156,7 +160,7 @@ class StorePipeline:
 
         spider = getattr(self.crawler, "spider", None)
         registry = getattr(spider, "registry", None) if spider is not None else None
-        self._count_parsed(drain(self.db_path, registry))
+        self._count_parsed(drain(self.db_path, registry, workers=self.workers))
 
     def _count_parsed(self, counts: dict[str, int]) -> None:
         """What became of the queue entries (report_ok, page_kept, …), in the crawl's stats."""

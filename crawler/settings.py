@@ -47,6 +47,9 @@ NIANBAO_PARSE = os.environ.get("NIANBAO_PARSE", "process")
 # The parse stage, named as Scrapy names its components: the process is started as ``python -m`` this
 # module, and "inline" calls its ``drain(db, registry)`` (the crawl plumbing does not import the layer above it).
 NIANBAO_PARSE_STAGE = "crawler.parsestage"
+# Its worker processes (page metadata, parsing, rules), one unit's documents always in the same one;
+# unset: cores − 1, at least 1; 0: all in the stage's own process (which is the only writer either way).
+NIANBAO_PARSE_WORKERS = os.environ.get("NIANBAO_PARSE_WORKERS") or None
 # A callback yields a handful of items and requests; Scrapy's default (100) starts 100 asyncio tasks
 # for every response's output, which costs more than handling the output itself.
 CONCURRENT_ITEMS = 8

@@ -22,7 +22,7 @@ import sqlite_utils
 from parsers import PARSER_VERSION
 from parsers.model import Cell, ParseFailure, Report, RuleResult
 
-from . import fingerprints
+from . import fingerprints, rawcodec
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -207,6 +207,7 @@ class Store:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.executescript(SCHEMA)
         conn.executescript(fingerprints.SCHEMA)  # per-report similarity fingerprints (COPY-* rules)
+        rawcodec.ensure(conn)  # raw documents compressed (an older database is migrated once)
 
     def close(self) -> None:
         self.db.close()
@@ -236,12 +237,16 @@ class Store:
                 "INSERT OR IGNORE INTO documents (sha256, size, kind, name, source, first_seen) VALUES (?, ?, ?, ?, ?, ?)",
                 [digest, len(data), kind, name, source, now()],
             )
-            self.db.execute("INSERT OR IGNORE INTO raw (sha256, content) VALUES (?, ?)", [digest, data])
+            if self.db.execute("SELECT 1 FROM raw WHERE sha256 = ?", [digest]).fetchone() is None:
+                content, codec = rawcodec.pack(data)
+                self.db.execute("INSERT OR IGNORE INTO raw (sha256, content, codec) VALUES (?, ?, ?)",
+                                [digest, content, codec])
         return digest
 
     def document_bytes(self, digest: str) -> bytes | None:
-        row = self.db.execute("SELECT content FROM raw WHERE sha256 = ?", [digest]).fetchone()
-        return row[0] if row else None
+        """A raw document's bytes as crawled (decompressed: see :mod:`crawler.rawcodec`)."""
+        row = self.db.execute("SELECT content, codec FROM raw WHERE sha256 = ?", [digest]).fetchone()
+        return rawcodec.unpack(row[0], row[1]) if row else None
 
     def documents(self) -> Iterator[dict[str, Any]]:
         yield from self.db.query("SELECT sha256, name, source, kind, size FROM documents ORDER BY first_seen, sha256")

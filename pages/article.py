@@ -99,8 +99,10 @@ _LABEL_ALT = "|".join(r"\s*".join(map(re.escape, lab)) for lab in sorted(LABELS,
 # a label starts the text or follows a space/punctuation (so 单位名称 is not 名称), and has a colon
 _LABEL = re.compile(rf"(?:^|(?<=[\s|｜【\[（(，,;；]))({_LABEL_ALT})\s*[:：]")
 _TABLE_LABEL = re.compile(rf"^(?:{_LABEL_ALT})[:：]?$")
+_LABEL_WORD = re.compile(_LABEL_ALT)  # a table row whose text has no label word has no label cell
 
 _SEE_ATTACHMENT = re.compile(r"(?<!意)(?:详|请|参)?见(?:下方|以下|文末|文后)?附件|附件(?:详见|见下)")
+_NO_SPACE = re.compile(r"\s+")
 _REPORT_TABLE_TEXT = re.compile(r"本年新收|予以公开|申请人情况|收到和处理政府信息公开申请")
 _ICON = re.compile(r"icon|ico_|/ico/|fileicon|/images/file|/module/jslib/|/system/resource/|filetype|/ext/", re.I)
 _ATTACH_BLOCK = re.compile(r"(?:^|[\s_-])(?:fj|fujian|xgfj|attach\w*|appendix|files?|download|xiazai)(?:$|[\s_-]|\d)", re.I)
@@ -111,9 +113,12 @@ def _label_key(label: str) -> str:
     return re.sub(r"\s+", "", label)
 
 
+# Elements in <body> whose text has a colon and is short: the ancestors of the text nodes holding a
+# colon (the same set, in document order, as testing every element's text — which reads a report
+# table's text once per cell, row and table).
 _CANDIDATES = etree.XPath(
-    "//body//*[not(self::script or self::style or self::select)]"
-    "[contains(., '：') or contains(., ':')][string-length(normalize-space(.)) <= 400]"
+    "//body//text()[contains(., '：') or contains(., ':')]/ancestor::*[ancestor::body]"
+    "[not(self::script or self::style or self::select)][string-length(normalize-space(.)) <= 400]"
 )
 
 
@@ -144,6 +149,9 @@ def labelled_values(sel: Selector) -> dict[str, str]:
             end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
             offer(m.group(1), text[m.end(): end], len(text))
     for tr in root.iter("tr"):
+        # a report's tables are hundreds of rows of numbers: one look at the row's text, not one per cell
+        if not _LABEL_WORD.search(squeeze(" ".join(tr.itertext()))):
+            continue
         cells = [clean(" ".join(c.itertext())) for c in tr if c.tag in ("td", "th")]
         for i, cell in enumerate(cells[:-1]):
             if _TABLE_LABEL.match(squeeze(cell)) and not _TABLE_LABEL.match(squeeze(cells[i + 1])):
@@ -323,7 +331,9 @@ def has_report_table(sel: Selector) -> bool:
     """Whether the page holds the report's tables: a leaf table (layout tables hold others) whose text
     has 表三's labels — 本年新收…申请, 予以公开, 申请人情况 / 自然人."""
     for table in _LEAF_TABLES(sel.root):
-        if _REPORT_TABLE_TEXT.search(squeeze(" ".join(table.itertext()))):
+        text = _NO_SPACE.sub("", "".join(table.itertext()))
+        # the labels are plain CJK, unchanged by NFKC: found as they are, the table needs no normalising
+        if _REPORT_TABLE_TEXT.search(text) or _REPORT_TABLE_TEXT.search(squeeze(text)):
             return True
     return False
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from crawler import rawcodec
 from crawler.ingest import ingest
 from crawler.registry import load
 from crawler.store import Store
@@ -235,10 +236,13 @@ def test_raw_document_has_type_and_name(served):
     server, ids = served
     store_path = Path(server.db_path)
     conn = sqlite3.connect(store_path)
-    digest, content = conn.execute(
-        "SELECT r.sha256, r.content FROM raw r JOIN reports p ON p.document = r.sha256 WHERE p.id = ?",
+    digest, stored, codec = conn.execute(
+        "SELECT r.sha256, r.content, r.codec FROM raw r JOIN reports p ON p.document = r.sha256 WHERE p.id = ?",
         [ids["town_2022"]]).fetchone()
     conn.close()
+    # kept compressed, served as crawled
+    assert codec == "zstd" and len(stored) < len(content := rawcodec.unpack(stored, codec))
+    assert content.startswith(b"<") and "年度报告".encode() in content
     status, body, headers = get(server, f"/-/nianbao/raw/{digest}")
     headers = {k.lower(): v for k, v in headers.items()}
     assert status == 200 and body == content

@@ -104,10 +104,10 @@ def test_an_entry_that_raises_is_dropped_raw_kept_and_the_rest_go_on(store, monk
     queue_page(store, TOWN_B, "http://b.gov.cn/nb/good.html", render_html(spec(2022)), year=2022)
     real_store = ParseStage._store
 
-    def flaky(self, report, item, digest):
+    def flaky(self, report, item, digest, *rest):
         if item["url"].endswith("bad.html"):
             raise RuntimeError("a bug in storing")
-        return real_store(self, report, item, digest)
+        return real_store(self, report, item, digest, *rest)
 
     monkeypatch.setattr(ParseStage, "_store", flaky)
     stats = ParseStage(store, registry()).run()
@@ -167,3 +167,90 @@ def test_drain_waits_for_the_lock_of_another_stage(tmp_path):
     t.join(30)
     assert results == [{"report_ok": 1}]
     assert Store(db).queue_size() == 0
+
+
+def _queue_years(store, order):
+    """Two townships' reports, years in the given order, carry-overs chained (X-CARRY passes only when
+    each year meets its own last year)."""
+    for code, host in ((TOWN_A, "a"), (TOWN_B, "b")):
+        for year in order:
+            s = spec(year, carried_in=str(year - 2020), carried_out=str(year - 2019))
+            s = dataclasses.replace(s, published=date(year + 1, 1, 20 if code == TOWN_A else 21))
+            queue_page(store, code, f"http://{host}.gov.cn/nb/{year}.html", render_html(s), year=year)
+
+
+def _stored(store) -> dict[str, list]:
+    return {
+        "reports": sorted(store.db.execute("SELECT id, unit_code, year, status, published, digest FROM reports")),
+        "cells": store.db.execute("SELECT count(*), sum(value) FROM cells").fetchall(),
+        "rules": sorted(store.db.execute("SELECT report, rule, scope, status, message FROM rule_results")),
+    }
+
+
+@pytest.mark.parametrize("order", [(2021, 2022, 2023), (2023, 2021, 2022)])
+def test_worker_processes_store_what_one_process_stores(tmp_path, order):
+    """Two worker processes (each unit's years in one of them, in queue order) and one writer end
+    with the same reports, cells and rule results as the stage alone — cross-year rules included."""
+    from crawler.store import Store
+
+    results = {}
+    for workers in (0, 2):
+        db = str(tmp_path / f"w{workers}.db")
+        s = Store(db)
+        _queue_years(s, order)
+        s.close()
+        stats = drain(db, registry(), workers=workers)
+        assert stats == {"report_ok": 6}, (workers, stats)
+        s = Store(db)
+        results[workers] = _stored(s)
+        assert s.queue_size() == 0
+        for code in (TOWN_A, TOWN_B):
+            for year in (2022, 2023):
+                carry = rule(s, code, year, "X-CARRY")
+                assert carry and set(carry.values()) == {"pass"}, (workers, code, year, carry)
+        s.close()
+    assert results[2] == results[0]
+
+
+def test_units_are_partitioned_and_a_unit_stays_with_one_worker():
+    from crawler.parseworkers import _slot, partition_key
+
+    entries = [{"id": i, "item": {"unit_code": code, "url": f"http://x/{i}"}}
+               for i, code in enumerate([TOWN_A, TOWN_B, COUNTY_A, TOWN_A, COUNTY_B, TOWN_A])]
+    slots = {partition_key(e): _slot(partition_key(e), 3) for e in entries}
+    assert len(slots) == 4 and all(0 <= v < 3 for v in slots.values())
+    assert partition_key({"item": {"unit_code": None, "page_url": "http://x/p.html", "url": "http://x/a.pdf"}}) \
+        == "http://x/p.html", "an attachment without a unit goes where its page goes"
+
+
+def test_a_killed_worker_leaves_its_entries_queued(tmp_path):
+    """A worker that dies (OOM killer, SIGKILL) makes the stage stop with its batch still queued; the
+    next stage handles it."""
+    from crawler.store import Store
+
+    db = str(tmp_path / "k.db")
+    s = Store(db)
+    _queue_years(s, (2021, 2022, 2023))
+    s.close()
+
+    import crawler.parseworkers as pw
+
+    real = pw._prepare_many
+    pw._prepare_many = _die_in_worker
+    try:
+        with pytest.raises(Exception):
+            drain(db, registry(), workers=1)
+    finally:
+        pw._prepare_many = real
+    s = Store(db)
+    assert s.queue_size() == 6 and s.db.execute("SELECT count(*) FROM reports").fetchone() == (0,)
+    s.close()
+    assert drain(db, registry(), workers=1) == {"report_ok": 6}
+
+
+def _die_in_worker(entries):
+    """Stands in for the worker's task (it is sent to the worker by reference): the worker dies."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -28,6 +28,7 @@ from browse.charts import bar_chart, share_chart
 from browse.metadata import PLUGIN, ROUTE, STATUS_NAMES, TIMELINESS_NAMES, vega_fragment
 from browse.report import counties_context, report_context, unit_context
 from browse.scorecard import county_context
+from crawler.rawcodec import unpack
 
 REPORT_COLUMNS = {"report", "报告"}  # columns holding a report id, wherever they are
 UNIT_CODE_COLUMNS = {"unit_code", "单位代码"}
@@ -104,7 +105,7 @@ async def raw_document(datasette, request):
     name, db = await _database(datasette, request)
     await datasette.ensure_permissions(request.actor, [("view-table", (name, "raw"))])
     digest = request.url_vars["sha256"]
-    res = await db.execute("SELECT d.name, d.kind, r.content FROM raw r JOIN documents d ON d.sha256 = r.sha256 "
+    res = await db.execute("SELECT d.name, d.kind, r.content, r.codec FROM raw r JOIN documents d ON d.sha256 = r.sha256 "
                            "WHERE r.sha256 = ?", [digest])
     row = res.first()
     if row is None:
@@ -115,7 +116,7 @@ async def raw_document(datasette, request):
     if kind == "html" and not filename.lower().endswith((".htm", ".html", ".shtml")):
         filename += ".html"
     return Response(
-        row["content"], content_type=content_type,
+        unpack(row["content"], row["codec"]), content_type=content_type,
         headers={
             "content-disposition": f"inline; filename*=UTF-8''{quote(filename)}",
             # a crawled page shown from our origin must not run its scripts here

@@ -1,0 +1,196 @@
+"""The parse stage's workers: the CPU part (page metadata, parse, rules) on every core, one writer.
+
+``ParseStage.run`` hands each batch of queue entries to worker processes, partitioned by unit: all of
+a unit's entries go to the same worker, in queue order, so the rules that compare a report with the
+unit's last year (X-CARRY) see it, and a page's attachments meet the page's metadata in that worker's
+cache. Workers only read the database; the stage's own process writes each batch's results, in queue
+order, in one transaction with the entries' removal from the queue — so a kill at any point (of a
+worker or of the stage) leaves every entry done or still queued, as with one process.
+
+A worker's view of its units' reports (:class:`UnitView`) is the store's rows plus the reports it
+prepared itself that the writer may not have committed yet: what one process writing each report
+before parsing the next would have seen.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+import traceback
+from collections import OrderedDict
+from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from parsers.model import Report, RuleResult
+
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+# Reports a worker remembers after preparing them: far more than can be in flight (a few batches),
+# so the writer has committed a report long before its worker forgets it.
+_MEMORY = 512
+
+
+def default_workers() -> int:
+    """Cores − 1 (one is the crawl's), at least 1; ``NIANBAO_PARSE_WORKERS`` overrides."""
+    env = os.environ.get("NIANBAO_PARSE_WORKERS", "").strip()
+    if env:
+        return max(0, int(env))
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
+
+
+def partition_key(entry: dict[str, Any]) -> str:
+    """Entries of one unit share a key (without a unit code, the page they belong to does)."""
+    item = entry["item"]
+    return item.get("unit_code") or item.get("page_url") or item.get("url") or ""
+
+
+class UnitView:
+    """What :func:`crawler.ingest.check_report` and ``recheck_next_year`` ask of a store — last year's
+    report, next year's reports, writing rule results — answered from the store's committed rows
+    overlaid with this worker's own prepared reports; rule results are collected, not written."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.mine: OrderedDict[str, tuple[str | None, Report]] = OrderedDict()  # report id → (unit code, report)
+        self.rechecked: list[tuple[str, list[RuleResult]]] = []
+
+    def remember(self, rid: str, unit_code: str | None, report: Report) -> None:
+        self.mine[rid] = (unit_code, report)
+        self.mine.move_to_end(rid)
+        while len(self.mine) > _MEMORY:
+            self.mine.popitem(last=False)
+
+    # the Store methods the rules' context uses
+    def load_report(self, rid: str) -> Report | None:
+        if rid in self.mine:
+            return self.mine[rid][1]
+        return self.store.load_report(rid)
+
+    def find_report(self, *, unit: str | None, year: int | None, unit_code: str | None = None) -> str | None:
+        if year is None or not (unit or unit_code):
+            return None
+        # as Store.find_report: by code first, then by name among reports without a code; latest date first
+        for by_code in ((True, False) if unit_code else (False,)):
+            ids = self._candidates(unit, year, unit_code, by_code)
+            if ids:
+                return min(ids, key=lambda c: (c[1] is None, _neg(c[1]), c[0]))[0]
+        return None
+
+    def reports_of(self, *, unit: str | None, year: int, unit_code: str | None = None) -> list[str]:
+        if unit_code:
+            ids = self._candidates(unit, year, unit_code, True)
+            if ids:
+                return sorted(i for i, _ in ids)
+        return sorted(i for i, _ in self._candidates(unit, year, unit_code, False))
+
+    def save_rule_results(self, rid: str, results: list[RuleResult]) -> None:
+        self.rechecked.append((rid, results))
+        if rid in self.mine:
+            self.mine[rid][1].rules = results
+
+    def _candidates(self, unit, year, unit_code, by_code: bool) -> list[tuple[str, str | None]]:
+        """(id, published) of the unit's non-failed reports of ``year``, the store's and this worker's."""
+        if by_code:
+            rows = self.store.db.execute(
+                "SELECT id, published, unit_code FROM reports WHERE unit_code = ? AND year = ? AND status != 'failed'",
+                [unit_code, year]).fetchall()
+        else:
+            rows = self.store.db.execute(
+                "SELECT id, published, unit_code FROM reports WHERE unit = ? AND year = ? AND status != 'failed' "
+                "AND (? IS NULL OR unit_code IS NULL)", [unit, year, unit_code]).fetchall()
+        found = {rid: published for rid, published, _ in rows if rid not in self.mine}
+        for rid, (code, report) in self.mine.items():
+            if report.error is not None or report.year != year:
+                continue
+            if (code == unit_code) if by_code else (report.unit == unit and (unit_code is None or code is None)):
+                found[rid] = report.published.isoformat() if report.published else None
+        return list(found.items())
+
+
+def _neg(published: str | None) -> tuple:
+    """A sort key putting later dates first (ISO dates compare as strings)."""
+    return tuple(-ord(ch) for ch in published or "")
+
+
+# ==================================================================== the worker processes
+
+_stage = None  # the worker process's own ParseStage (its own read connection)
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive its stage (a SIGKILL of the stage leaves no orphan parsing on)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _init(db: str, registry) -> None:
+    global _stage
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the stage's to handle
+    from .parsestage import ParseStage
+
+    _stage = ParseStage(Store(db), registry, workers=0)
+
+
+def _prepare_many(entries: list[dict[str, Any]]) -> list[tuple[bool, Any]]:
+    """In a worker: prepare each entry; (True, Prepared) or (False, the traceback) per entry."""
+    out: list[tuple[bool, Any]] = []
+    for entry in entries:
+        try:
+            out.append((True, _stage.prepare(entry)))
+        except Exception:
+            out.append((False, traceback.format_exc()))
+    return out
+
+
+class WorkerPool:
+    """``n`` worker processes, one per partition; each runs its tasks in submission order."""
+
+    def __init__(self, n: int, db: str, registry):
+        ctx = multiprocessing.get_context("spawn")  # no fork of a process holding SQLite or a reactor
+        self.executors = [ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init,
+                                              initargs=(db, registry)) for _ in range(n)]
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for ex in self.executors:
+            ex.shutdown(wait=exc[0] is None, cancel_futures=True)
+
+    def submit(self, entries: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]], Future]]:
+        """Send a batch out, one task per worker that has entries in it."""
+        parts: dict[int, list[dict[str, Any]]] = {}
+        for entry in entries:
+            parts.setdefault(_slot(partition_key(entry), len(self.executors)), []).append(entry)
+        return [(part, self.executors[i].submit(_prepare_many, part)) for i, part in parts.items()]
+
+    @staticmethod
+    def collect(entries: list[dict[str, Any]], tasks: Iterable[tuple[list[dict[str, Any]], Future]]
+                ) -> list[tuple[dict[str, Any], bool, Any]]:
+        """The batch's results in queue order: (entry, ok, Prepared or traceback). A worker that died
+        raises here (its entries stay queued for the next stage)."""
+        by_id: dict[int, tuple[bool, Any]] = {}
+        for part, future in tasks:
+            for entry, result in zip(part, future.result()):
+                by_id[entry["id"]] = result
+        return [(e, *by_id[e["id"]]) for e in entries]
+
+
+def _slot(key: str, n: int) -> int:
+    import zlib
+
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % n
