@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS cells (
     blank INTEGER NOT NULL DEFAULT 0,
     invalid INTEGER NOT NULL DEFAULT 0,
     at TEXT,
+    inferred INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (report, key)
 );
 CREATE TABLE IF NOT EXISTS rule_results (
@@ -204,6 +205,8 @@ class Store:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.executescript(SCHEMA)
+        if "inferred" not in {c[1] for c in conn.execute("PRAGMA table_info(cells)")}:  # a store made before it
+            conn.execute("ALTER TABLE cells ADD COLUMN inferred INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self.db.close()
@@ -349,7 +352,7 @@ class Store:
             tbl, row_key, col_key = (c.key.split(".") + ["", ""])[:3]
             yield {"report": rid, "key": c.key, "tbl": tbl, "row_key": row_key, "col_key": col_key,
                    "value": _json_value(c.value), "raw": c.raw, "blank": int(c.blank), "invalid": int(c.invalid),
-                   "at": json.dumps(c.at, ensure_ascii=False)}
+                   "at": json.dumps(c.at, ensure_ascii=False), "inferred": int(c.inferred)}
 
     @staticmethod
     def _rule_rows(rid: str, results: list[RuleResult]) -> Iterator[dict[str, Any]]:
@@ -374,7 +377,8 @@ class Store:
             value = c["value"]
             if isinstance(value, float):
                 value = Decimal(str(value))
-            report.cells[c["key"]] = Cell(c["key"], value, c["raw"] or "", json.loads(c["at"] or "{}"), invalid=bool(c["invalid"]))
+            report.cells[c["key"]] = Cell(c["key"], value, c["raw"] or "", json.loads(c["at"] or "{}"), invalid=bool(c["invalid"]),
+                                           inferred=bool(c.get("inferred")))
         from parsers.schema import all_keys
         if report.format in ("2021", "2019"):
             report.missing = [k for k in all_keys(report.format) if k not in report.cells]

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from . import schema
+from . import glued, runon, schema
 from .model import Cell, Layout, ParseFailure, Piece, Report, Row
 from .numbers import BLANK_MARKERS, normalize, read_number, split_trailing_number
 
@@ -103,9 +103,10 @@ class Extractor:
 
     def __init__(self, layout: Layout, source: str):
         self.layout = layout
-        self.rows = layout.rows
+        self.rows = runon.expand(layout.rows)
         self.report = Report(source=source, kind=layout.kind, notes=list(layout.notes))
         self.sections: dict[int, int] = {}
+        self._glued3: list[tuple[str, list[str], glued.Run, str]] = []
 
     # ------------------------------------------------------------ entry
     def run(self) -> Report:
@@ -137,8 +138,7 @@ class Extractor:
         meta = self.layout.meta
         # article pages put navigation before the title, so look well down the page
         head = [clean(row.text) for row in self.rows[:300] if row.text and row.table is None]
-        titles = {label_key(line) for line in head if len(line) <= 80 and _TITLE.search(label_key(line))}
-        self._title_lines = len(titles)
+        self._title_lines = len(distinct_titles(head))
         title_line = None
         for i, line in enumerate(head):
             if len(line) > 80:
@@ -259,6 +259,8 @@ class Extractor:
                 values = fit(split.values, ncols)
                 if values is not None:
                     self._t3_store(key, cols, values)
+                elif (run := glued.as_run(split.values)) is not None and len(run.digits) >= ncols:
+                    self._glued3.append((key, cols, run, schema.T3_ROW_NAMES.get(key, key)))
                 pending = None
                 continue
             key = self._t3_row_key(split)
@@ -281,6 +283,9 @@ class Extractor:
             values = fit(split.values, ncols)
             if values is None:
                 values = self._t3_salvage(split.values, ncols)
+            if values is None and (run := glued.as_run(split.values)) is not None and len(run.digits) >= ncols:
+                self._glued3.append((key, cols, run, label_key(split.labels[-1].text)))
+                continue
             if values is None:
                 self.report.notes.append(f"表三“{label_key(split.labels[-1].text)}”一行有 {len(split.values)} 个数值单元格，应为 {ncols} 个")
                 continue
@@ -290,7 +295,63 @@ class Extractor:
             return False
         self._t3_end = max(seen.values())
         self._t3_start = first_row
+        if self._glued3:
+            self._t3_unglue(seen)
         return True
+
+    def _t3_unglue(self, seen: dict[str, int]) -> None:
+        """Split the rows whose cells were glued together, by the table's arithmetic (:mod:`parsers.glued`)."""
+        cols = self._glued3[0][1]
+        open_rows: dict[str, list[tuple[int, ...]]] = {}
+        info: dict[str, tuple[glued.Run, str, list[str]]] = {}
+        for key, row_cols, run, label in self._glued3:
+            decision, cands = glued.decide(run, len(row_cols), _t3_groups(row_cols, key))
+            if decision.values is not None:
+                self._put_split("t3", key, row_cols, decision.values, run, decision.by)
+            elif cands and row_cols == cols:
+                open_rows[key] = cands
+                # the candidates already satisfy the row's own total when any split did
+                row_sum = glued.splits(run, len(row_cols), _t3_groups(row_cols, key), limit=1) != []
+                info[key] = (run, label, [f"T3-ROW-TOTAL/{key}"] if row_sum else [])
+            else:
+                self._unglue_note("表三", label, run, len(row_cols), decision.candidates)
+        if not open_rows:
+            return
+        known: dict[tuple[str, int], int | None] = {}
+        for k, cell in self.report.cells.items():
+            _, row, col = k.split(".")
+            if k.startswith("t3.") and col in cols and not cell.invalid:
+                known[(row, cols.index(col))] = cell.value
+        rows_2021 = {"other_no_correction", "other_no_fee", "other_other"}
+        have = {row for row, _ in known} | set(open_rows)
+        results = schema.T3_RESULT_ROWS_2021 if have & rows_2021 else schema.T3_RESULT_ROWS_2019
+        identities = []
+        for col in schema.T3_COLUMNS:
+            j = cols.index(col)
+            identities.append(glued.Identity(f"T3-BALANCE/{col}", (("new", j), ("carried_in", j)),
+                                             (("handled_total", j), ("carried_out", j)), ("handled_total", j)))
+            identities.append(glued.Identity(f"T3-HANDLED-SUM/{col}", tuple((r, j) for r in results),
+                                             (("handled_total", j),), ("handled_total", j)))
+        for key, (values, tags) in glued.joint(open_rows, known, identities).items():
+            run, label, by = info[key]
+            if values is None:
+                self._unglue_note("表三", label, run, len(cols), len(open_rows[key]))
+            else:
+                self._put_split("t3", key, cols, values, run, by + tags)
+
+    def _put_split(self, table: str, row: str, cols: list[str], values: tuple[int, ...], run: glued.Run,
+                   by: list[str]) -> None:
+        """The cells of a split run: inferred, the run as their raw text, the constraints used in ``at``."""
+        for col, value in zip(cols, values):
+            key = f"{table}.{row}.{col}"
+            if col == "subtotal" or key in self.report.cells:
+                continue
+            self.report.cells[key] = Cell(key, value, run.raw, {**run.at, "by": list(by)}, inferred=True)
+
+    def _unglue_note(self, table: str, label: str, run: glued.Run, n: int, candidates: int) -> None:
+        how = (f"有 {candidates} 种拆分均符合合计" if candidates > 1 else "没有一种拆分符合合计" if candidates == 0
+               else "无法确定")
+        self.report.notes.append(f"{table}“{label}”一行的数字“{run.raw}”无法唯一拆分为 {n} 个单元格（{how}），未读取")
 
     @staticmethod
     def _t3_salvage(values: list[Piece], n: int) -> list[Piece] | None:
@@ -361,6 +422,8 @@ class Extractor:
 
     def _t2_store(self, row_key: str, heading: list[str], values: list[Piece], yuan: bool) -> None:
         layouts = [heading] + [schema.T2_LAYOUT[f].get(row_key, []) for f in (schema.FORMAT_2021, schema.FORMAT_2019)]
+        if heading in layouts[1:] and len(values) < len(heading) and self._t2_unglue(row_key, heading, values):
+            return
         for cols in layouts:
             if not cols:
                 continue
@@ -371,6 +434,23 @@ class Extractor:
                 return
         self.report.notes.append(f"表二“{schema.T2_ROW_NAMES.get(row_key, row_key)}”一行的数值个数（{len(values)}）与表头不符")
 
+    def _t2_unglue(self, row_key: str, cols: list[str], values: list[Piece]) -> bool:
+        """Digits glued together in a 表二 row. 表二 has no arithmetic, so only a split the digits allow
+        on their own (“000” for three cells) is read; any other run is noted and left unread."""
+        run_text = " ".join(v.text for v in values if v.text)
+        if not re.fullmatch(r"[\d\s.,]+(?:万?元)?", run_text):
+            return False
+        run = glued.as_run(values)
+        if run is not None and len(run.digits) < len(cols):
+            return False
+        free = glued.splits(run, len(cols), limit=1) if run is not None else None
+        if run is not None and free is not None and len(free) == 1:
+            self._put_split("t2", row_key, cols, free[0], run, [])
+        else:
+            self.report.notes.append(f"表二“{schema.T2_ROW_NAMES.get(row_key, row_key)}”一行的数字“{run_text}”"
+                                     f"无法唯一拆分为 {len(cols)} 个单元格，未读取")
+        return True
+
     # ------------------------------------------------------------ table 四
     def _table4(self) -> None:
         t3_end = getattr(self, "_t3_end", 0)
@@ -378,6 +458,7 @@ class Extractor:
         start = max(start, t3_end + 1)
         values: list[Piece] = []
         grouped: dict[str, list[Piece]] = {}
+        glued_groups: dict[str, glued.Run] = {}
         for row in self.rows[start:end]:
             split = split_row(row)
             numeric = [v for v in split.values if v.text and v.text not in BLANK_MARKERS]
@@ -393,24 +474,46 @@ class Extractor:
                     fitted = fit(split.values, 5)
                     if fitted:
                         grouped[group] = fitted
+                elif group and not re.search(r"结果维持|结果纠正", label) and (run := glued.as_run(split.values)):
+                    glued_groups[group] = run
+                elif re.search(r"结果维持", label) and glued.as_run(split.values) is not None:
+                    values.extend(split.values)  # the heading and the data flattened into one line
+                    if glued.as_run(values) is not None and len(glued.as_run(values).digits) >= 15:
+                        break
                 continue
             values.extend(split.values)
             if len([v for v in values if v.text != ""]) >= 15 and len(values) >= 15:
                 break
-        if grouped:
+        if grouped or glued_groups:
             for group, vals in grouped.items():
                 for res, piece in zip(schema.T4_RESULTS, vals):
                     self._put(f"t4.{group}.{res}", piece)
+            for group, run in glued_groups.items():
+                self._t4_unglue(run, [group])
             return
         fitted = fit(values, 15)
         if fitted is None and len(values) > 15:
             fitted = values[:15]
+        if fitted is None and (run := glued.as_run(values)) is not None and len(run.digits) >= 15:
+            self._t4_unglue(run, schema.T4_GROUPS)
+            return
         if fitted is None:
             if values:
                 self.report.notes.append(f"表四数据行有 {len(values)} 个单元格，应为 15 个")
             return
         for key, piece in zip(schema.T4_KEYS, fitted):
             self._put(key, piece)
+
+    def _t4_unglue(self, run: glued.Run, groups: list[str]) -> None:
+        """A glued 表四 run (all three groups, or one): each group's four parts add up to its 总计."""
+        constraints = [(tuple(range(5 * k, 5 * k + 4)), 5 * k + 4, f"T4-TOTAL/{g}") for k, g in enumerate(groups)]
+        decision, _ = glued.decide(run, 5 * len(groups), constraints)
+        if decision.values is None:
+            label = "表四" if len(groups) > 1 else schema.T4_GROUP_NAMES[groups[0]]
+            self._unglue_note("表四", label, run, 5 * len(groups), decision.candidates)
+            return
+        for k, g in enumerate(groups):
+            self._put_split("t4", g, schema.T4_RESULTS, decision.values[5 * k:5 * k + 5], run, decision.by)
 
     # ------------------------------------------------------------ format and completeness
     def _detect_format(self) -> None:
@@ -440,6 +543,44 @@ class Extractor:
             del r.cells[k]
         r.missing = [k for k in expected if k not in r.cells]
         r.cells = dict(sorted(r.cells.items(), key=lambda kv: order[kv[0]]))
+
+
+_NOT_UNIT = re.compile(r"^.*[^\u4e00-\u9fff()（）]")  # a path, a breadcrumb arrow, “标题:” before the unit
+
+
+def distinct_titles(lines: list[str]) -> list[tuple[str, int]]:
+    """The different reports the title-like lines name, as (unit, year).
+
+    A crawler's header (标题:), a breadcrumb, the page title and the body's own heading all repeat one
+    report's title — with or without 度, with a path before it — and count once; a list page names
+    several units or years.
+    """
+    found: list[tuple[str, int]] = []
+    for line in lines:
+        if len(line) > 80:
+            continue
+        m = _TITLE.search(label_key(line))
+        if not m:
+            continue
+        unit = _NOT_UNIT.sub("", (m.group("pre") or m.group("post") or "").strip("：:()（）《》 "))
+        year = int(m.group("year"))
+        same = next((i for i, (u, y) in enumerate(found) if y == year and (not u or not unit or u in unit or unit in u)), None)
+        if same is None:
+            found.append((unit, year))
+        elif len(unit) > len(found[same][0]):
+            found[same] = (unit, year)
+    return found
+
+
+def _t3_groups(cols: list[str], row: str) -> list[glued.Group]:
+    """A 表三 row's own arithmetic: applicants add up to 总计 (and the organisations to a 小计)."""
+    total = cols.index("total")
+    groups: list[glued.Group] = [(tuple(i for i, c in enumerate(cols) if c in schema.T3_APPLICANTS), total,
+                                  f"T3-ROW-TOTAL/{row}")]
+    if "subtotal" in cols:
+        orgs = tuple(i for i, c in enumerate(cols) if c in schema.T3_APPLICANTS and c != "natural")
+        groups.append((orgs, cols.index("subtotal"), f"T3-SUBTOTAL/{row}"))
+    return groups
 
 
 def extract(layout: Layout, source: str) -> Report:

@@ -62,6 +62,9 @@ class Cell:
     raw: str
     at: dict[str, Any]
     invalid: bool = False  # raw text is neither a number nor a blank marker (e.g. "1O")
+    # read by inference: split out of a glued run of digits (raw = the run; ``at["by"]`` names the
+    # rule instances the split relied on)
+    inferred: bool = False
 
     @property
     def blank(self) -> bool:
@@ -74,6 +77,8 @@ class Cell:
         out: dict[str, Any] = {"value": value, "raw": self.raw, "at": self.at}
         if self.invalid:
             out["invalid"] = True
+        if self.inferred:
+            out["inferred"] = True
         return out
 
 
@@ -147,7 +152,8 @@ class Report:
             value = c.get("value")
             if isinstance(value, float):
                 value = Decimal(str(value))
-            report.cells[key] = Cell(key, value, c.get("raw", ""), c.get("at") or {}, invalid=bool(c.get("invalid")))
+            report.cells[key] = Cell(key, value, c.get("raw", ""), c.get("at") or {}, invalid=bool(c.get("invalid")),
+                                     inferred=bool(c.get("inferred")))
         for r in data.get("rules") or []:
             report.rules.append(RuleResult(r["id"], r["scope"], r["status"], r["severity"], r["message"],
                                            cells=list(r.get("cells") or [])))
