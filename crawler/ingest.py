@@ -28,6 +28,8 @@ def context_for(report: Report, store: Store | None, *, level: str | None = None
             ctx.deadline = default_deadline(guessed, report.year)
             if level is None:
                 ctx.deadline_note = "（按单位名称推定的法定截止日期）"
+        elif report.unit:
+            ctx.deadline_note = f"：单位名称“{report.unit}”不能确定是政府、部门还是乡镇，不推定截止日期"
     return ctx
 
 
