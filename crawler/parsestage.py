@@ -30,6 +30,7 @@ from typing import Any
 from parsers.isolate import parse_isolated
 from parsers.model import Report
 
+from .attribution import unit_codes
 from .ingest import check_report, fill_from_page, recheck_next_year
 from .items import ENTRY_FIELDS, PAGE, source_fields
 from .registry import Registry, load
@@ -240,22 +241,28 @@ class ParseStage:
         return report
 
     def _store(self, report: Report, item: dict[str, Any], digest: str) -> str:
-        store, code = self.store, item.get("unit_code")
-        unit = self._unit(code)
+        store = self.store
+        reports, report.others = [report, *report.others], []
+        # several units' reports in one document: each under its own registry unit (crawler/attribution.py)
+        codes = unit_codes(reports, item.get("unit_code"), self.registry)
         (earliest,) = store.db.execute("SELECT min(published) FROM reports WHERE document = ?", [digest]).fetchone()
-        if earliest and report.error is None and (report.published is None or date.fromisoformat(earliest) < report.published):
-            # the same file met on two pages at once: the first publication counts, whichever is parsed last
-            report.published = date.fromisoformat(earliest)
-        check_report(report, store, level=unit.level if unit else None, deadline=self._deadline(unit, report.year),
-                     unit_code=code)
-        store.save_reports(digest, [report], unit_code=code)
+        for part, code in zip(reports, codes):
+            unit = self._unit(code)
+            if earliest and part.error is None and (part.published is None or date.fromisoformat(earliest) < part.published):
+                # the same file met on two pages at once: the first publication counts, whichever is parsed last
+                part.published = date.fromisoformat(earliest)
+            check_report(part, store, level=unit.level if unit else None, deadline=self._deadline(unit, part.year),
+                         unit_code=code)
+        store.save_reports(digest, reports, unit_code=item.get("unit_code"), unit_codes=codes)
         store.save_source(item["url"], source_fields(item, digest))
-        if report.error is None and report.year is not None:
-            recheck_next_year(store, report, unit_code=code, level=unit.level if unit else None,
-                              deadline=self._deadline(unit, report.year + 1) if unit else None)
+        for part, code in zip(reports, codes):
+            unit = self._unit(code)
+            if part.error is None and part.year is not None:
+                recheck_next_year(store, part, unit_code=code, level=unit.level if unit else None,
+                                  deadline=self._deadline(unit, part.year + 1) if unit else None)
         if report.error:
             return "report_failed"
-        return "report_inconsistent" if any(r.status == "fail" and r.severity == "error" for r in report.rules) \
+        return "report_inconsistent" if any(r.status == "fail" and r.severity == "error" for p in reports for r in p.rules) \
             else "report_ok"
 
     def _another_page(self, item: dict[str, Any], digest: str) -> None:

@@ -251,8 +251,12 @@ class Store:
     def report_id(document: str, index: int = 0) -> str:
         return document[:16] + (f"-{index}" if index else "")
 
-    def save_reports(self, document: str, reports: list[Report], *, unit_code: str | None = None) -> list[str]:
+    def save_reports(self, document: str, reports: list[Report], *, unit_code: str | None = None,
+                     unit_codes: list[str | None] | None = None) -> list[str]:
         """Replace the document's reports, cells and rule results — unless nothing changed.
+
+        ``unit_codes`` gives each report its own unit (a page with several units' reports), else all
+        are ``unit_code``'s.
 
         One transaction: plain statements only, since sqlite-utils' write methods commit on their own
         and a crash between two of them would leave a report without its cells.
@@ -262,7 +266,7 @@ class Store:
             for index, report in enumerate(reports):
                 rid = self.report_id(document, index)
                 ids.append(rid)
-                row = self._report_row(rid, document, report, unit_code)
+                row = self._report_row(rid, document, report, unit_codes[index] if unit_codes else unit_code)
                 old = self.db.execute("SELECT digest FROM reports WHERE id = ?", [rid]).fetchone()
                 if old and old[0] == row["digest"]:
                     # the same parse: only the date and the rule results may differ

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .extract import extract
 from .model import Layout, ParseFailure, Report
+from .multi import extract_all
 
 PARSER_VERSION = "1"
 MAX_BYTES = 200 * 1024 * 1024
@@ -103,19 +103,28 @@ def layout_for(data: bytes, name: str = "", content_type: str | None = None) -> 
     raise ParseFailure("unknown_format", "无法识别的文件格式：既不是 HTML、PDF、Word、图片，也不是文本")
 
 
-def parse_document(data: bytes, source: str, *, name: str | None = None,
-                   content_type: str | None = None, meta: dict | None = None) -> Report:
-    """Parse one document into a report. Never raises for bad input: the report carries the error."""
+def parse_reports(data: bytes, source: str, *, name: str | None = None,
+                  content_type: str | None = None, meta: dict | None = None) -> list[Report]:
+    """Parse one document into its reports (several when a page or 汇总 file holds several units'
+    reports one after another). Never raises for bad input: a report carries the error."""
     try:
         layout = layout_for(data, name or source, content_type)
         if meta:
             # the document's own metadata wins; the page's (title, date) fills what it lacks
             layout.meta = {**meta, **{k: v for k, v in layout.meta.items() if v}}
-        return extract(layout, source)
+        return extract_all(layout, source)
     except ParseFailure as failure:
-        return Report(source=source, error=failure)
+        return [Report(source=source, error=failure)]
     except (MemoryError, RecursionError) as exc:
-        return Report(source=source, error=ParseFailure("resource_limit", f"解析超出资源限制：{type(exc).__name__}"))
+        return [Report(source=source, error=ParseFailure("resource_limit", f"解析超出资源限制：{type(exc).__name__}"))]
+
+
+def parse_document(data: bytes, source: str, *, name: str | None = None,
+                   content_type: str | None = None, meta: dict | None = None) -> Report:
+    """Parse one document into a report; a document with several has the rest in ``report.others``."""
+    first, *rest = parse_reports(data, source, name=name, content_type=content_type, meta=meta)
+    first.others = rest
+    return first
 
 
 def parse_path(path: str | Path) -> Report:
@@ -128,4 +137,5 @@ def parse_path(path: str | Path) -> Report:
     return parse_document(data, str(p), name=p.name)
 
 
-__all__ = ["PARSER_VERSION", "ParseFailure", "Report", "layout_for", "parse_document", "parse_path", "sniff"]
+__all__ = ["PARSER_VERSION", "ParseFailure", "Report", "layout_for", "parse_document", "parse_path", "parse_reports",
+           "sniff"]

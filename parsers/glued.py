@@ -191,15 +191,14 @@ def joint(open_rows: dict[str, list[tuple[int, ...]]], known: dict[tuple[str, in
 
     ``known`` holds the values of cells read directly (None for a blank); an identity that needs a
     cell neither known nor in an open row, or whose result is blank, is not used. A row is decided
-    when every solution gives it the same split; it is decided by the identities that involve it.
+    when every solution gives it the same split; the identities it depends on are returned with it.
     """
-    rows = list(open_rows)
     usable: list[Identity] = []
     for ident in identities:
         cells = ident.left + ident.right
         if not any(r in open_rows for r, _ in cells):
             continue
-        if any(r not in open_rows and c not in known for c in cells for r in [c[0]]):
+        if any(c[0] not in open_rows and c not in known for c in cells):
             continue
         if ident.result[0] not in open_rows and known.get(ident.result) is None:
             continue

@@ -131,6 +131,8 @@ class Report:
     kind: str | None = None
     rules: list[RuleResult] = field(default_factory=list)
     error: ParseFailure | None = None
+    # the further reports of the same document (a county page or 汇总 PDF with several units' reports)
+    others: list["Report"] = field(default_factory=list)
 
     @property
     def incomplete(self) -> bool:
@@ -159,12 +161,15 @@ class Report:
                                            cells=list(r.get("cells") or [])))
         if data.get("error"):
             report.error = ParseFailure(data["error"]["code"], data["error"]["message"])
+        report.others = [cls.from_json(o) for o in data.get("others") or []]
         return report
 
-    def to_json(self, *, with_text: bool = False) -> dict[str, Any]:
+    def to_json(self, *, with_text: bool = False, with_others: bool = False) -> dict[str, Any]:
         out = self._json()
         if with_text:
             out["text"] = self.text
+        if with_others and self.others:
+            out["others"] = [o.to_json(with_text=with_text) for o in self.others]
         return out
 
     def _json(self) -> dict[str, Any]:
