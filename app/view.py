@@ -19,6 +19,8 @@ def _cell_text(report: Report, key: str, failing: set[str]) -> Text:
         return Text("缺", style="magenta")
     shown = fmt_num(cell.value) if cell.value is not None else (cell.raw if cell.invalid else "")
     style = "bold red" if key in failing or cell.invalid else ("dim" if cell.value == 0 else "")
+    if cell.inferred:  # split out of a glued run of digits: marked, never shown as read
+        return Text(shown, style=style or "italic") + Text("≈", style="cyan")
     return Text(shown, style=style)
 
 
@@ -63,6 +65,8 @@ def render_report(console: Console, report: Report) -> None:
         t4.add_row(schema.T4_GROUP_NAMES[g], *[_cell_text(report, f"t4.{g}.{r}", failing) for r in schema.T4_RESULTS])
     console.print(t4)
 
+    if any(c.inferred for c in report.cells.values()):
+        console.print("[cyan]≈[/cyan] 原文数字连写，由拆分推断得出（原文见 raw；依赖的合计关系不再作为核对依据）")
     passed = sum(1 for r in report.rules if r.status == "pass")
     console.print(f"规则：{passed} 项通过，"
                   f"{sum(1 for r in report.rules if r.status == 'fail')} 项不通过，"

@@ -31,6 +31,8 @@ def context_for(report: Report, store: Store | None, *, level: str | None = None
             ctx.deadline = default_deadline(guessed, report.year)
             if level is None:
                 ctx.deadline_note = "（按单位名称推定的法定截止日期）"
+        elif report.unit:
+            ctx.deadline_note = f"：单位名称“{report.unit}”不能确定是政府、部门还是乡镇，不推定截止日期"
     return ctx
 
 
@@ -48,16 +50,22 @@ def ingest(store: Store | None, data: bytes, source: str, *, name: str | None = 
     Without a store it only parses and checks. After storing year Y, the same unit's Y+1 report (if
     stored already) is re-checked, since its cross-year rules can now run.
     """
-    report = parse_isolated(data, source, name=name, content_type=content_type, meta=meta)
-    fill_from_page(report, meta or {})
-    check_report(report, store, level=level, deadline=deadline, unit_code=unit_code)
+    first = parse_isolated(data, source, name=name, content_type=content_type, meta=meta)
+    reports, first.others = [first, *first.others], []
+    several = len(reports) > 1  # a page of several units' reports: the caller's unit is not theirs
+    for report in reports:
+        if not several:
+            fill_from_page(report, meta or {})
+        check_report(report, store, level=None if several else level, deadline=None if several else deadline,
+                     unit_code=None if several else unit_code)
     if store is None:
-        return None, [report]
+        return None, reports
     digest = store.add_document(data, name=name, source=source, kind=sniff(data, name or source, content_type))
-    store.save_reports(digest, [report], unit_code=unit_code)
-    if report.year is not None and report.error is None:
-        recheck_next_year(store, report, unit_code=unit_code, level=level)
-    return digest, [report]
+    store.save_reports(digest, reports, unit_code=None if several else unit_code)
+    for report in reports:
+        if report.year is not None and report.error is None:
+            recheck_next_year(store, report, unit_code=None if several else unit_code, level=level)
+    return digest, reports
 
 
 def fill_from_page(report: Report, meta: dict) -> None:
@@ -117,8 +125,13 @@ def reparse(store: Store) -> dict[str, int]:
         code_row = store.db.execute("SELECT unit_code FROM reports WHERE document = ? LIMIT 1", [doc["sha256"]]).fetchone()
         unit_code = code_row[0] if code_row else None
         report = parse_isolated(data, doc["source"] or doc["name"] or doc["sha256"], name=doc["name"])
-        check_report(report, store, unit_code=unit_code)
-        store.save_reports(doc["sha256"], [report], unit_code=unit_code)
+        reports, report.others = [report, *report.others], []
+        # each report keeps the unit it was stored under (a page with several units' reports)
+        codes = [(store.db.execute("SELECT unit_code FROM reports WHERE id = ?", [store.report_id(doc["sha256"], i)])
+                  .fetchone() or [unit_code])[0] for i in range(len(reports))]
+        for r, code in zip(reports, codes):
+            check_report(r, store, unit_code=code)
+        store.save_reports(doc["sha256"], reports, unit_code=unit_code, unit_codes=codes)
         after = store.db.execute("SELECT group_concat(digest) FROM reports WHERE document = ?", [doc["sha256"]]).fetchone()[0]
         counts["changed"] += int(before != after)
         counts["failed"] += int(report.error is not None)

@@ -32,6 +32,7 @@ from typing import Any
 from parsers.isolate import parse_isolated
 from parsers.model import Report
 
+from .attribution import unit_codes
 from .ingest import check_report, fill_from_page, recheck_next_year
 from .items import ENTRY_FIELDS, PAGE, source_fields
 from .parseworkers import UnitView, WorkerPool, default_workers
@@ -305,30 +306,41 @@ class ParseStage:
         return report
 
     def _store(self, report: Report, item: dict[str, Any], digest: str, prepared: Prepared | None = None) -> str:
-        """Write a report (checked already when ``prepared`` says so: then only its writes happen here)."""
-        store, code = self.store, item.get("unit_code")
-        unit = self._unit(code)
-        checked = prepared is not None and prepared.checked
+        """Write a document's reports (checked already when ``prepared`` says so: then only its writes happen
+        here). Several units' reports in one document are each stored under their own registry unit."""
+        store = self.store
+        reports, report.others = [report, *report.others], []
+        # several units' reports in one document: each under its own registry unit (crawler/attribution.py)
+        codes = unit_codes(reports, item.get("unit_code"), self.registry)
+        # a worker checked a lone report under the page's unit; several are checked here, each under its own
+        checked = prepared is not None and prepared.checked and len(reports) == 1
         (earliest,) = store.db.execute("SELECT min(published) FROM reports WHERE document = ?", [digest]).fetchone()
-        if earliest and report.error is None and (report.published is None or date.fromisoformat(earliest) < report.published):
-            # the same file met on two pages at once: the first publication counts, whichever is parsed last
-            report.published = date.fromisoformat(earliest)
-            checked = False  # the deadline rule reads the date
+        for part, code in zip(reports, codes):
+            unit = self._unit(code)
+            if earliest and part.error is None and (part.published is None or date.fromisoformat(earliest) < part.published):
+                # the same file met on two pages at once: the first publication counts, whichever is parsed last
+                part.published = date.fromisoformat(earliest)
+                checked = False  # the deadline rule reads the date
         if not checked:
-            check_report(report, store, level=unit.level if unit else None,
-                         deadline=self._deadline(unit, report.year), unit_code=code)
-        store.save_reports(digest, [report], unit_code=code)
+            for part, code in zip(reports, codes):
+                unit = self._unit(code)
+                check_report(part, store, level=unit.level if unit else None, deadline=self._deadline(unit, part.year),
+                             unit_code=code)
+        store.save_reports(digest, reports, unit_code=item.get("unit_code"), unit_codes=codes)
         store.save_source(item["url"], source_fields(item, digest))
         if checked:
             for rid, results in prepared.rechecks:
                 if store.db.execute("SELECT 1 FROM reports WHERE id = ?", [rid]).fetchone():
                     store.save_rule_results(rid, results)
-        elif report.error is None and report.year is not None:
-            recheck_next_year(store, report, unit_code=code, level=unit.level if unit else None,
-                              deadline=self._deadline(unit, report.year + 1) if unit else None)
+        else:
+            for part, code in zip(reports, codes):
+                unit = self._unit(code)
+                if part.error is None and part.year is not None:
+                    recheck_next_year(store, part, unit_code=code, level=unit.level if unit else None,
+                                      deadline=self._deadline(unit, part.year + 1) if unit else None)
         if report.error:
             return "report_failed"
-        return "report_inconsistent" if any(r.status == "fail" and r.severity == "error" for r in report.rules) \
+        return "report_inconsistent" if any(r.status == "fail" and r.severity == "error" for p in reports for r in p.rules) \
             else "report_ok"
 
     def _another_page(self, item: dict[str, Any], digest: str) -> None:

@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS cells (
     blank INTEGER NOT NULL DEFAULT 0,
     invalid INTEGER NOT NULL DEFAULT 0,
     at TEXT,
+    inferred INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (report, key)
 );
 CREATE TABLE IF NOT EXISTS rule_results (
@@ -208,6 +209,8 @@ class Store:
         conn.executescript(SCHEMA)
         conn.executescript(fingerprints.SCHEMA)  # per-report similarity fingerprints (COPY-* rules)
         rawcodec.ensure(conn)  # raw documents compressed (an older database is migrated once)
+        if "inferred" not in {c[1] for c in conn.execute("PRAGMA table_info(cells)")}:  # a store made before it
+            conn.execute("ALTER TABLE cells ADD COLUMN inferred INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self.db.close()
@@ -256,8 +259,12 @@ class Store:
     def report_id(document: str, index: int = 0) -> str:
         return document[:16] + (f"-{index}" if index else "")
 
-    def save_reports(self, document: str, reports: list[Report], *, unit_code: str | None = None) -> list[str]:
+    def save_reports(self, document: str, reports: list[Report], *, unit_code: str | None = None,
+                     unit_codes: list[str | None] | None = None) -> list[str]:
         """Replace the document's reports, cells and rule results — unless nothing changed.
+
+        ``unit_codes`` gives each report its own unit (a page with several units' reports), else all
+        are ``unit_code``'s.
 
         One transaction: plain statements only, since sqlite-utils' write methods commit on their own
         and a crash between two of them would leave a report without its cells.
@@ -267,7 +274,7 @@ class Store:
             for index, report in enumerate(reports):
                 rid = self.report_id(document, index)
                 ids.append(rid)
-                row = self._report_row(rid, document, report, unit_code)
+                row = self._report_row(rid, document, report, unit_codes[index] if unit_codes else unit_code)
                 old = self.db.execute("SELECT digest FROM reports WHERE id = ?", [rid]).fetchone()
                 if old and old[0] == row["digest"]:
                     # the same parse: only the date and the rule results may differ
@@ -360,7 +367,7 @@ class Store:
             tbl, row_key, col_key = (c.key.split(".") + ["", ""])[:3]
             yield {"report": rid, "key": c.key, "tbl": tbl, "row_key": row_key, "col_key": col_key,
                    "value": _json_value(c.value), "raw": c.raw, "blank": int(c.blank), "invalid": int(c.invalid),
-                   "at": json.dumps(c.at, ensure_ascii=False)}
+                   "at": json.dumps(c.at, ensure_ascii=False), "inferred": int(c.inferred)}
 
     @staticmethod
     def _rule_rows(rid: str, results: list[RuleResult]) -> Iterator[dict[str, Any]]:
@@ -385,7 +392,8 @@ class Store:
             value = c["value"]
             if isinstance(value, float):
                 value = Decimal(str(value))
-            report.cells[c["key"]] = Cell(c["key"], value, c["raw"] or "", json.loads(c["at"] or "{}"), invalid=bool(c["invalid"]))
+            report.cells[c["key"]] = Cell(c["key"], value, c["raw"] or "", json.loads(c["at"] or "{}"), invalid=bool(c["invalid"]),
+                                           inferred=bool(c.get("inferred")))
         from parsers.schema import all_keys
         if report.format in ("2021", "2019"):
             report.missing = [k for k in all_keys(report.format) if k not in report.cells]

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .extract import extract
 from .model import Layout, ParseFailure, Report
+from .multi import extract_all
 
 PARSER_VERSION = "1"
 MAX_BYTES = 200 * 1024 * 1024
@@ -22,7 +22,8 @@ IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _EXT_KINDS = {".htm": "html", ".html": "html", ".shtml": "html", ".jsp": "html", ".txt": "text",
               ".pdf": "pdf", ".docx": "docx", ".doc": "doc", ".wps": "wps", ".png": "image",
-              ".jpg": "image", ".jpeg": "image", ".gif": "image", ".bmp": "image", ".tif": "image", ".tiff": "image"}
+              ".jpg": "image", ".jpeg": "image", ".gif": "image", ".bmp": "image", ".tif": "image", ".tiff": "image",
+              ".xlsx": "xlsx", ".xls": "xls", ".et": "xls"}
 
 
 def sniff(data: bytes, name: str = "", content_type: str | None = None) -> str:
@@ -34,11 +35,11 @@ def sniff(data: bytes, name: str = "", content_type: str | None = None) -> str:
     if head.startswith(b"PK\x03\x04"):
         if b"word/" in data[:65536] or ext == ".docx":
             return "docx"
-        if b"xl/" in data[:65536] or ext == ".xlsx":
+        if b"xl/" in data[:65536] or ext in (".xlsx", ".et"):
             return "xlsx"
         return "zip"
     if head.startswith(OLE_MAGIC):
-        if ext in (".xls", ".et"):
+        if ext in (".xls", ".et") or "W\x00o\x00r\x00k\x00b\x00o\x00o\x00k".encode() in data[:65536]:
             return "xls"
         return "wps" if ext == ".wps" else "doc"
     if head.startswith(IMAGE_MAGIC[:-1]) or (head.startswith(b"RIFF") and head[8:12] == b"WEBP"):
@@ -91,24 +92,39 @@ def layout_for(data: bytes, name: str = "", content_type: str | None = None) -> 
     if kind == "image":
         from .ocr import layout_from_image
         return layout_from_image(data)
-    if kind in ("xlsx", "xls", "zip"):
+    if kind == "xlsx":
+        from .sheet import layout_from_xlsx
+        return layout_from_xlsx(data)
+    if kind == "xls":
+        from .sheet import layout_from_xls
+        return layout_from_xls(data, "et" if name.lower().split("?")[0].endswith(".et") else "xls")
+    if kind == "zip":
         raise ParseFailure("unsupported_format", f"暂不支持解析 {kind} 文件（已保存原件）")
     raise ParseFailure("unknown_format", "无法识别的文件格式：既不是 HTML、PDF、Word、图片，也不是文本")
 
 
-def parse_document(data: bytes, source: str, *, name: str | None = None,
-                   content_type: str | None = None, meta: dict | None = None) -> Report:
-    """Parse one document into a report. Never raises for bad input: the report carries the error."""
+def parse_reports(data: bytes, source: str, *, name: str | None = None,
+                  content_type: str | None = None, meta: dict | None = None) -> list[Report]:
+    """Parse one document into its reports (several when a page or 汇总 file holds several units'
+    reports one after another). Never raises for bad input: a report carries the error."""
     try:
         layout = layout_for(data, name or source, content_type)
         if meta:
             # the document's own metadata wins; the page's (title, date) fills what it lacks
             layout.meta = {**meta, **{k: v for k, v in layout.meta.items() if v}}
-        return extract(layout, source)
+        return extract_all(layout, source)
     except ParseFailure as failure:
-        return Report(source=source, error=failure)
+        return [Report(source=source, error=failure)]
     except (MemoryError, RecursionError) as exc:
-        return Report(source=source, error=ParseFailure("resource_limit", f"解析超出资源限制：{type(exc).__name__}"))
+        return [Report(source=source, error=ParseFailure("resource_limit", f"解析超出资源限制：{type(exc).__name__}"))]
+
+
+def parse_document(data: bytes, source: str, *, name: str | None = None,
+                   content_type: str | None = None, meta: dict | None = None) -> Report:
+    """Parse one document into a report; a document with several has the rest in ``report.others``."""
+    first, *rest = parse_reports(data, source, name=name, content_type=content_type, meta=meta)
+    first.others = rest
+    return first
 
 
 def parse_path(path: str | Path) -> Report:
@@ -121,4 +137,5 @@ def parse_path(path: str | Path) -> Report:
     return parse_document(data, str(p), name=p.name)
 
 
-__all__ = ["PARSER_VERSION", "ParseFailure", "Report", "layout_for", "parse_document", "parse_path", "sniff"]
+__all__ = ["PARSER_VERSION", "ParseFailure", "Report", "layout_for", "parse_document", "parse_path", "parse_reports",
+           "sniff"]

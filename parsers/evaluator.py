@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
 from . import schema, sections, similarity
 from .model import Report, RuleResult
 from .rules import FAIL, NOT_ASSESSABLE, PASS, WARNING, Context, Rule, fmt_num

@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from . import schema
+from . import glued, runon, schema
 from .model import Cell, Layout, ParseFailure, Piece, Report, Row
 from .numbers import BLANK_MARKERS, normalize, read_number, split_trailing_number
+from .unglue import Unglue
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _TAGS = re.compile(r"</?[a-zA-Z][^>]{0,40}>")
@@ -98,14 +99,15 @@ def fit(values: list[Piece], n: int) -> list[Piece] | None:
     return vals if len(vals) == n else None
 
 
-class Extractor:
+class Extractor(Unglue):
     """Reads one report out of a layout."""
 
     def __init__(self, layout: Layout, source: str):
         self.layout = layout
-        self.rows = layout.rows
+        self.rows = runon.expand(layout.rows)
         self.report = Report(source=source, kind=layout.kind, notes=list(layout.notes))
         self.sections: dict[int, int] = {}
+        self._glued3: list[tuple[str, list[str], glued.Run, str]] = []
 
     # ------------------------------------------------------------ entry
     def run(self) -> Report:
@@ -137,8 +139,7 @@ class Extractor:
         meta = self.layout.meta
         # article pages put navigation before the title, so look well down the page
         head = [clean(row.text) for row in self.rows[:300] if row.text and row.table is None]
-        titles = {label_key(line) for line in head if len(line) <= 80 and _TITLE.search(label_key(line))}
-        self._title_lines = len(titles)
+        self._title_lines = len(distinct_titles(head))
         title_line = None
         for i, line in enumerate(head):
             if len(line) > 80:
@@ -149,6 +150,9 @@ class Extractor:
                 r.year = int(m.group("year"))
                 unit = (m.group("pre") or m.group("post") or "").strip("：:()（）《》 ")
                 r.title = re.sub(r"^(?:名称|标题|题目|文章标题)[:：]", "", label_key(line))
+                if unit and (bare := _NOT_UNIT.sub("", unit)) != unit and bare:
+                    # a breadcrumb or a path before the title (首页>政务公开>…, …/80576_…)
+                    unit, r.title = bare, r.title[r.title.index(bare + m.group("year")):]
                 if not unit and i > 0 and len(head[i - 1]) <= 30 and _UNIT_SUFFIX.search(label_key(head[i - 1])):
                     # the title broken over two lines: unit, then “2022年政府信息公开工作年度报告”
                     unit = label_key(head[i - 1])
@@ -259,6 +263,8 @@ class Extractor:
                 values = fit(split.values, ncols)
                 if values is not None:
                     self._t3_store(key, cols, values)
+                elif (run := glued.as_run(split.values)) is not None and len(run.digits) >= ncols:
+                    self._glued3.append((key, cols, run, schema.T3_ROW_NAMES.get(key, key)))
                 pending = None
                 continue
             key = self._t3_row_key(split)
@@ -281,6 +287,9 @@ class Extractor:
             values = fit(split.values, ncols)
             if values is None:
                 values = self._t3_salvage(split.values, ncols)
+            if values is None and (run := glued.as_run(split.values)) is not None and len(run.digits) >= ncols:
+                self._glued3.append((key, cols, run, label_key(split.labels[-1].text)))
+                continue
             if values is None:
                 self.report.notes.append(f"表三“{label_key(split.labels[-1].text)}”一行有 {len(split.values)} 个数值单元格，应为 {ncols} 个")
                 continue
@@ -290,6 +299,8 @@ class Extractor:
             return False
         self._t3_end = max(seen.values())
         self._t3_start = first_row
+        if self._glued3:
+            self._t3_unglue(seen)
         return True
 
     @staticmethod
@@ -361,6 +372,8 @@ class Extractor:
 
     def _t2_store(self, row_key: str, heading: list[str], values: list[Piece], yuan: bool) -> None:
         layouts = [heading] + [schema.T2_LAYOUT[f].get(row_key, []) for f in (schema.FORMAT_2021, schema.FORMAT_2019)]
+        if heading in layouts[1:] and len(values) < len(heading) and self._t2_unglue(row_key, heading, values):
+            return
         for cols in layouts:
             if not cols:
                 continue
@@ -378,6 +391,7 @@ class Extractor:
         start = max(start, t3_end + 1)
         values: list[Piece] = []
         grouped: dict[str, list[Piece]] = {}
+        glued_groups: dict[str, glued.Run] = {}
         for row in self.rows[start:end]:
             split = split_row(row)
             numeric = [v for v in split.values if v.text and v.text not in BLANK_MARKERS]
@@ -393,18 +407,29 @@ class Extractor:
                     fitted = fit(split.values, 5)
                     if fitted:
                         grouped[group] = fitted
+                elif group and not re.search(r"结果维持|结果纠正", label) and (run := glued.as_run(split.values)):
+                    glued_groups[group] = run
+                elif re.search(r"结果维持", label) and glued.as_run(split.values) is not None:
+                    values.extend(split.values)  # the heading and the data flattened into one line
+                    if glued.as_run(values) is not None and len(glued.as_run(values).digits) >= 15:
+                        break
                 continue
             values.extend(split.values)
             if len([v for v in values if v.text != ""]) >= 15 and len(values) >= 15:
                 break
-        if grouped:
+        if grouped or glued_groups:
             for group, vals in grouped.items():
                 for res, piece in zip(schema.T4_RESULTS, vals):
                     self._put(f"t4.{group}.{res}", piece)
+            for group, run in glued_groups.items():
+                self._t4_unglue(run, [group])
             return
         fitted = fit(values, 15)
         if fitted is None and len(values) > 15:
             fitted = values[:15]
+        if fitted is None and (run := glued.as_run(values)) is not None and len(run.digits) >= 15:
+            self._t4_unglue(run, schema.T4_GROUPS)
+            return
         if fitted is None:
             if values:
                 self.report.notes.append(f"表四数据行有 {len(values)} 个单元格，应为 15 个")
@@ -440,6 +465,33 @@ class Extractor:
             del r.cells[k]
         r.missing = [k for k in expected if k not in r.cells]
         r.cells = dict(sorted(r.cells.items(), key=lambda kv: order[kv[0]]))
+
+
+_NOT_UNIT = re.compile(r"^.*[^\u4e00-\u9fff()（）]")  # a path, a breadcrumb arrow, “标题:” before the unit
+
+
+def distinct_titles(lines: list[str]) -> list[tuple[str, int]]:
+    """The different reports the title-like lines name, as (unit, year).
+
+    A crawler's header (标题:), a breadcrumb, the page title and the body's own heading all repeat one
+    report's title — with or without 度, with a path before it — and count once; a list page names
+    several units or years.
+    """
+    found: list[tuple[str, int]] = []
+    for line in lines:
+        if len(line) > 80:
+            continue
+        m = _TITLE.search(label_key(line))
+        if not m:
+            continue
+        unit = _NOT_UNIT.sub("", (m.group("pre") or m.group("post") or "").strip("：:()（）《》 "))
+        year = int(m.group("year"))
+        same = next((i for i, (u, y) in enumerate(found) if y == year and (not u or not unit or u in unit or unit in u)), None)
+        if same is None:
+            found.append((unit, year))
+        elif len(unit) > len(found[same][0]):
+            found[same] = (unit, year)
+    return found
 
 
 def extract(layout: Layout, source: str) -> Report:

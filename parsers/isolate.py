@@ -20,7 +20,7 @@ TIMEOUT = float(os.environ.get("NIANBAO_PARSE_TIMEOUT", "300"))
 MEMORY_MB = int(os.environ.get("NIANBAO_PARSE_MEMORY_MB", "4096"))
 # Text, HTML and DOCX are parsed in-process (fast, pure Python, bounded by size checks); the rest
 # goes to a child.
-ISOLATED_KINDS = frozenset({"pdf", "doc", "wps", "image", "unknown"})
+ISOLATED_KINDS = frozenset({"pdf", "doc", "wps", "image", "xls", "xlsx", "unknown"})
 
 
 def parse_isolated(data: bytes, source: str, *, name: str | None = None, content_type: str | None = None,

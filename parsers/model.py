@@ -62,6 +62,9 @@ class Cell:
     raw: str
     at: dict[str, Any]
     invalid: bool = False  # raw text is neither a number nor a blank marker (e.g. "1O")
+    # read by inference: split out of a glued run of digits (raw = the run; ``at["by"]`` names the
+    # rule instances the split relied on)
+    inferred: bool = False
 
     @property
     def blank(self) -> bool:
@@ -74,6 +77,8 @@ class Cell:
         out: dict[str, Any] = {"value": value, "raw": self.raw, "at": self.at}
         if self.invalid:
             out["invalid"] = True
+        if self.inferred:
+            out["inferred"] = True
         return out
 
 
@@ -126,6 +131,8 @@ class Report:
     kind: str | None = None
     rules: list[RuleResult] = field(default_factory=list)
     error: ParseFailure | None = None
+    # the further reports of the same document (a county page or 汇总 PDF with several units' reports)
+    others: list["Report"] = field(default_factory=list)
 
     @property
     def incomplete(self) -> bool:
@@ -147,18 +154,22 @@ class Report:
             value = c.get("value")
             if isinstance(value, float):
                 value = Decimal(str(value))
-            report.cells[key] = Cell(key, value, c.get("raw", ""), c.get("at") or {}, invalid=bool(c.get("invalid")))
+            report.cells[key] = Cell(key, value, c.get("raw", ""), c.get("at") or {}, invalid=bool(c.get("invalid")),
+                                     inferred=bool(c.get("inferred")))
         for r in data.get("rules") or []:
             report.rules.append(RuleResult(r["id"], r["scope"], r["status"], r["severity"], r["message"],
                                            cells=list(r.get("cells") or [])))
         if data.get("error"):
             report.error = ParseFailure(data["error"]["code"], data["error"]["message"])
+        report.others = [cls.from_json(o) for o in data.get("others") or []]
         return report
 
-    def to_json(self, *, with_text: bool = False) -> dict[str, Any]:
+    def to_json(self, *, with_text: bool = False, with_others: bool = False) -> dict[str, Any]:
         out = self._json()
         if with_text:
             out["text"] = self.text
+        if with_others and self.others:
+            out["others"] = [o.to_json(with_text=with_text) for o in self.others]
         return out
 
     def _json(self) -> dict[str, Any]:

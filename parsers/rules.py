@@ -115,10 +115,19 @@ def evaluate_sum(rule: str, severity: str, s: Sum, report: Report, other: Report
 
     lv, lt = side(s.left)
     rv, rt = side(s.right)
+    runs = split_runs(f"{rule}/{s.scope}", [cell(t.key) for t in s.left + s.right])
+    if runs:  # the digits were split so that this very identity holds: it proves nothing
+        return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：{lt}，与{rt}相符，但这些数字由合计推断拆分"
+                          f"（原文“{'”“'.join(runs)}”），不能据此核对", expected=fmt_num(lv), actual=fmt_num(rv), **base)
     if lv == rv:
         return RuleResult(status=PASS, message=f"{s.where}：{lt}，与{rt}相符", expected=fmt_num(lv), actual=fmt_num(rv), **base)
     diff = fmt_num(abs(lv - rv))
     return RuleResult(status=FAIL, message=f"{s.where}：{lt}，但{rt}，相差 {diff}", expected=fmt_num(lv), actual=fmt_num(rv), **base)
+
+
+def split_runs(instance: str, cells) -> list[str]:
+    """The glued runs among ``cells`` whose split relied on the rule instance ``instance``."""
+    return list(dict.fromkeys(c.raw for c in cells if c is not None and c.inferred and instance in c.at.get("by", ())))
 
 
 def _t3(row: str, col: str) -> str:
@@ -306,7 +315,7 @@ def check_published_late(report: Report, ctx: Context) -> Iterable[RuleResult]:
     if report.published is None:
         return [RuleResult(status=NOT_ASSESSABLE, message="文档和页面均未写明发布日期", **base)]
     if ctx.deadline is None:
-        return [RuleResult(status=NOT_ASSESSABLE, message="不知道该单位的截止日期", **base)]
+        return [RuleResult(status=NOT_ASSESSABLE, message="不知道该单位的截止日期" + ctx.deadline_note, **base)]
     note = ctx.deadline_note
     if report.published <= ctx.deadline:
         return [RuleResult(status=PASS, message=f"发布于 {report.published}，未超过截止日期 {ctx.deadline}{note}", **base)]

@@ -7,6 +7,7 @@ without a tab); 002 is an OCR'd PDF with markdown and ``<b>`` noise.
 
 from __future__ import annotations
 
+from . import markdown
 from .encoding import decode_text
 from .model import Layout, Piece, Row
 
@@ -32,8 +33,16 @@ def layout_from_text(text: str) -> Layout:
 
 def _rows_tabbed(lines: list[str]) -> list[Row]:
     rows = []
+    table = 0
     for n, line in enumerate(lines, 1):
         if not line.strip():
+            continue
+        if markdown.is_pipe_row(line):  # a Markdown pipe table: one table per run of pipe lines
+            if n < 2 or not markdown.is_pipe_row(lines[n - 2]):
+                table += 1
+            if not markdown.is_separator(line):
+                rows.append(Row([Piece(c, {"line": n, "col": j + 1}) for j, c in enumerate(markdown.pipe_cells(line))],
+                                table=table))
             continue
         parts = line.split("\t")
         if len(parts) == 1:

@@ -15,7 +15,7 @@ def main() -> None:
     data = stream.read()
     report = parse_document(data, request["source"], name=request.get("name"),
                             content_type=request.get("content_type"), meta=request.get("meta") or None)
-    sys.stdout.write(json.dumps(report.to_json(with_text=True), ensure_ascii=False))
+    sys.stdout.write(json.dumps(report.to_json(with_text=True, with_others=True), ensure_ascii=False))
 
 
 if __name__ == "__main__":
