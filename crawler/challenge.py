@@ -33,7 +33,7 @@ _SCRIPT_BLOCK = re.compile(rb"<script\b[^>]*>(.*?)</script\s*>", re.I | re.S)
 _HIDDEN = re.compile(rb"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 _TAG = re.compile(rb"<[^>]*>", re.S)
 _ANCHOR = re.compile(rb"<a\b[^>]*\bhref\s*=", re.I)
-_SETS_COOKIE = re.compile(rb"document\s*\[?\s*[\"']?cookie[\"']?\s*\]?\s*=(?!=)", re.I)
+_SETS_COOKIE = re.compile(rb"document\s*(?:\.\s*cookie|\[\s*[\"']cookie[\"']\s*\])\s*=(?!=)", re.I)
 _RELOADS = re.compile(
     rb"location\s*\.\s*(?:reload|replace|assign)\s*\(|location(?:\s*\.\s*href)?\s*=(?!=)|"
     rb"history\s*\.\s*go\s*\(\s*0?\s*\)|http-equiv\s*=\s*[\"']?refresh|\.submit\s*\(\s*\)", re.I)

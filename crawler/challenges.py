@@ -117,7 +117,8 @@ class ChallengeMiddleware:
             raise ChallengeBlocked(gate.blocked, response.status)
         if gate.browser_only:
             return self._through_browser(request, kind, response)
-        return self._again(request, challenge_attempts=attempts + 1)
+        # the fetch that met the challenge was passed with the browser's help (its fetches row says so)
+        return self._again(request, challenge_attempts=attempts + 1, challenge_solved=True)
 
     async def _solve(self, gate: HostGate, host: str, url: str, kind: str) -> None:
         gate.solving = asyncio.get_running_loop().create_future()

@@ -41,6 +41,7 @@ from aiohttp import web
 from . import pages
 from .answers import HTML_UTF8, Resp, SiteIndex, attachment
 from .sites import ExpectedReport, ForbiddenItem, Site, World, build_world, family
+from .sites import challenged
 from .sites.obstacles import challenge_answer
 
 __all__ = ["DemoWeb", "RequestRecord", "ExpectedReport", "ForbiddenItem", "build_world"]
@@ -62,6 +63,7 @@ class RequestRecord:
     time: float               # when it arrived (time.time())
     user_agent: str | None = None
     duration: float = 0.0     # seconds until the answer was ready (slow sites included)
+    browser: bool = False     # sent by Chromium (its Sec-Fetch-* headers), not by Scrapy
 
 
 def _http_date(dt: datetime) -> str:
@@ -306,7 +308,8 @@ class DemoWeb:
                 rec = RequestRecord(site=site.key, method=request.method, path_qs=request.raw_path, status=status,
                                     if_none_match=h.get("If-None-Match"), if_modified_since=h.get("If-Modified-Since"),
                                     referer=h.get("Referer"), cookie="Cookie" in h, time=started,
-                                    user_agent=h.get("User-Agent"), duration=time.time() - started)
+                                    user_agent=h.get("User-Agent"), duration=time.time() - started,
+                                    browser="Sec-Fetch-Mode" in h)
                 with self._req_lock:
                     self.requests.append(rec)
 
@@ -343,6 +346,10 @@ class DemoWeb:
             blocked = challenge_answer(site, request)
             if blocked is not None:
                 return blocked
+        if challenged.gated(site):
+            refused = challenged.gate(site, request)
+            if refused is not None:
+                return refused
         resp = await self._route(site, request)
         if resp is None:
             resp = Resp(status=404, body=pages.not_found().encode(), content_type=HTML_UTF8)
@@ -467,7 +474,8 @@ def main(argv: list[str] | None = None) -> int:
         if s.scale:
             continue
         flags = [f for f, on in (("slow", s.slow), ("412-challenge", s.challenge), ("failing", s.failing),
-                                 ("robots-disallow", s.robots_disallow)) if on]
+                                 ("robots-disallow", s.robots_disallow), (s.params.get("gate"), s.params.get("gate")))
+                 if on]
         if s.redirect_to:
             flags.append(f"301→{s.redirect_to}")
         print(f"  {s.key:13} {s.shape:8} {webapp.url(s.key, '/'):28} {s.name} {' '.join(flags)}")

@@ -271,7 +271,7 @@ class ReportSpider(scrapy.Spider):
         return FetchItem(unit_code=response.meta.get("unit"), url=response.url, kind=kind,
                             status=response.status, outcome=outcome, error=error,
                             redirected_from=_requested(response), bytes=len(response.body),
-                            browser=bool(response.meta.get("playwright")))
+                            browser=bool(response.meta.get("playwright") or response.meta.get("challenge_solved")))
 
     def on_error(self, failure: Failure) -> Iterator[FetchItem]:
         request = failure.request
