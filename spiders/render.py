@@ -12,7 +12,7 @@ A list page whose rows scripts write is fetched through scrapy-playwright with :
 :func:`rendered` gives the spider the DOM of page 1 (plus pages turned without a call) to read;
 :func:`api_requests` finds, among the calls, the one whose answer holds the rows it read — a JSON
 answer or an HTML fragment — and the parameter that changed between its two calls (or one named like
-a page number), and asks page 2, 3 … of it over plain HTTP (adapter :class:`CapturedApiAdapter`).
+a page number), and asks page 2, 3 … of it over plain HTTP (:mod:`spiders.adapters.captured`).
 """
 
 from __future__ import annotations
@@ -20,31 +20,20 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
-from parsel import Selector
 from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 
 from crawler.middlewares import browser_meta
 from pages.text import squeeze
 
-from .adapters.base import (
-    META_ADAPTER,
-    META_KIND,
-    META_PAGE,
-    Entry,
-    ListPage,
-    body_text,
-    link_entries,
-    meta_of,
-    paginate,
-)
-from .adapters.json_api import find_items, find_total, item_entry, load_json
+from .adapters.base import META_ADAPTER, META_KIND, META_PAGE, Entry, meta_of, paginate
+from .adapters.captured import META_CALL, NAME, call_fields, call_request
+from .adapters.json_api import load_json
 from .adapters.query import PAGE_KEYS
 
-META_CALL = "captured_call"
 MAX_CLICKS = 30  # pages turned in the browser when the list pages without any call
 
 RECORDER = r"""
@@ -104,7 +93,7 @@ CLICK_NEXT = r"""
   const els = [...document.querySelectorAll('a, button, span, li, div, input[type=button]')];
   const ok = (e, pattern) => {
     const text = e.tagName === 'INPUT' ? e.value : e.textContent;
-    if (!pattern.test(text || '') || e.children.length > 1 || !e.offsetParent) return false;
+    if (!pattern.test(text || '') || e.children.length > 0 || !e.offsetParent) return false;  // the innermost
     if (/disabled/.test(e.className || '') || e.disabled) return false;
     if (pattern === arrows && !e.closest('[class*=pag], [id*=pag], [class*=fy], [id*=fy]')) return false;
     const href = (e.getAttribute('href') || '').trim();
@@ -199,19 +188,6 @@ def _holds(call: dict[str, Any], entries: list[Entry]) -> int:
     return sum(1 for e in entries if (e.title and e.title in text) or urlsplit(e.url).path in text)
 
 
-def _fields(call: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The call's parameters by where they travel: query, form, json (and JSON strings inside those)."""
-    out: dict[str, dict[str, Any]] = {"query": dict(parse_qsl(urlsplit(call["url"]).query, keep_blank_values=True))}
-    body = call.get("body")
-    if body:
-        data = load_json(body)
-        if isinstance(data, dict):
-            out["json"] = data
-        else:
-            out["form"] = dict(parse_qsl(body, keep_blank_values=True))
-    return out
-
-
 def _numbers(fields: dict[str, dict[str, Any]]) -> dict[tuple[str, str, str], int]:
     """Every numeric parameter as (place, key, inner key or "") → value, inner keys of JSON strings
     (``paramJson={"pageNo":1}``) included."""
@@ -231,40 +207,14 @@ def _numbers(fields: dict[str, dict[str, Any]]) -> dict[tuple[str, str, str], in
 def page_parameter(first: dict[str, Any], second: dict[str, Any] | None) -> tuple[tuple[str, str, str], int, int] | None:
     """(where, this call's value, step) of the page parameter: the number that changed between the
     list's two calls, else one named like a page number."""
-    a = _numbers(_fields(first))
+    a = _numbers(call_fields(first))
     if second is not None:
-        b = _numbers(_fields(second))
+        b = _numbers(call_fields(second))
         changed = [k for k in a if k in b and b[k] > a[k]]
         if len(changed) == 1:
             return changed[0], a[changed[0]], b[changed[0]] - a[changed[0]]
     named = [k for k in a if (k[2] or k[1]).lower() in PAGE_KEYS] or [k for k in a if _PAGE_NAME.search(k[2] or k[1])]
     return (named[0], a[named[0]], 1) if named else None
-
-
-def _with(call: dict[str, Any], where: tuple[str, str, str], value: int) -> scrapy.Request:
-    place, key, inner = where
-    fields = _fields(call)
-    target = fields.get(place, {})
-    if inner:
-        nested = load_json(target[key]) or {}
-        nested[inner] = value if isinstance(nested.get(inner), int) else str(value)
-        target[key] = json.dumps(nested, ensure_ascii=False, separators=(",", ":"))
-    else:
-        target[key] = value if isinstance(target.get(key), int) else str(value)
-    url = call["url"].split("?", 1)[0]
-    if fields["query"]:
-        url += "?" + urlencode(fields["query"])
-    headers = {k: v for k, v in (call.get("headers") or {}).items() if isinstance(v, str)}
-    headers.setdefault("X-Requested-With", "XMLHttpRequest")
-    if call.get("referer"):
-        headers["Referer"] = call["referer"]
-    if "json" in fields:
-        headers["Content-Type"] = "application/json;charset=UTF-8"
-        return scrapy.Request(url, method=call["method"], body=json.dumps(fields["json"], ensure_ascii=False), headers=headers)
-    if "form" in fields:
-        headers.setdefault("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
-        return scrapy.Request(url, method=call["method"], body=urlencode(fields["form"]), headers=headers)
-    return scrapy.Request(url, method=call["method"], headers=headers)
 
 
 def api_requests(response: Response, entries: list[Entry]) -> list[scrapy.Request]:
@@ -287,64 +237,4 @@ def api_requests(response: Response, entries: list[Entry]) -> list[scrapy.Reques
     where, value, step = found
     call = {**first, "referer": response.url.split("#", 1)[0], "where": list(where), "value": value, "step": step}
     call.pop("text", None)
-    return paginate(response, entries, CapturedApiAdapter.name, lambda m: _request(call, value + step, m), current=1)
-
-
-def _request(call: dict[str, Any], value: int, meta: dict[str, Any]) -> scrapy.Request:
-    request = _with(call, tuple(call["where"]), value)  # type: ignore[arg-type]
-    # plain HTTP even for a unit whose lists are rendered: the API answers data, not a page
-    return request.replace(meta={**meta, META_CALL: {**call, "value": value}, META_ADAPTER: CapturedApiAdapter.name,
-                                 META_KIND: "list", "playwright": False})
-
-
-_COUNT = re.compile(r"共\s*(\d+)\s*页|\bpage(?:Count|Total|s)\s*[\"']?\s*[:=]\s*[\"']?(\d+)|\btotalPages?\s*[\"']?\s*[:=]\s*[\"']?(\d+)", re.I)
-
-
-class CapturedApiAdapter:
-    """Answers of an API call captured while rendering a list: JSON items, HTML inside JSON, or an
-    HTML fragment; the next page changes the captured page parameter by its step."""
-
-    name = "captured_api"
-
-    def matches(self, response: Response) -> bool:
-        return META_CALL in meta_of(response)
-
-    def parse_list(self, response: Response) -> ListPage:
-        call = meta_of(response)[META_CALL]
-        text = body_text(response)
-        base = call.get("referer") or response.url
-        data = load_json(text)
-        entries: list[Entry] = []
-        total_pages = None
-        fragment = text if data is None else None
-        if data is not None:
-            items, holder = find_items(data)
-            entries = [e for e in (item_entry(i, base) for i in items) if e is not None]
-            total = find_total(data, holder)
-            if total is not None and items:
-                total_pages = -(-total // max(len(items), 1))
-            if not entries:
-                fragment = next((v for v in _strings(data) if "<a" in v), None)
-        if fragment is not None:
-            entries = [e for e in link_entries(Selector(text=f"<html><body>{fragment}</body></html>"), base,
-                                               accept=lambda u, t, d: True) if squeeze(e.title)]
-            m = _COUNT.search(fragment)
-            if m:
-                total_pages = int(next(g for g in m.groups() if g))
-        value, step = int(call["value"]), int(call.get("step") or 1)
-        number = int(meta_of(response).get(META_PAGE) or 1)
-        nexts = paginate(response, entries, self.name, lambda m: _request(call, value + step, m),
-                         current=number, total=total_pages)
-        return ListPage(entries=entries, next_requests=nexts, total_pages=total_pages)
-
-
-def _strings(value: Any, depth: int = 0) -> list[str]:
-    if depth > 4:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v, depth + 1)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v, depth + 1)]
-    return []
+    return paginate(response, entries, NAME, lambda m: call_request(call, value + step, m), current=1)

@@ -9,7 +9,8 @@ from scrapy_playwright.page import PageMethod
 
 from spiders.adapters import adapter_for
 from spiders.adapters.base import Entry
-from spiders.render import CapturedApiAdapter, api_requests, page_parameter, render_meta, rendered
+from spiders.adapters.captured import CapturedApiAdapter
+from spiders.render import api_requests, page_parameter, render_meta, rendered
 from spiders.shells import shell_targets, writes_rows
 
 from .utils import FIXTURES, file_response

@@ -48,10 +48,26 @@ from ..world import (  # noqa: F401 - the world's model, re-exported for callers
     Unit,
     World,
 )
-from . import challenged, hanweb, json_api, obstacles, query, trs, vsb, xxgk
+from . import (
+    challenged,
+    epoint,
+    gkmlpt,
+    hanweb,
+    jpaas,
+    json_api,
+    lonsun,
+    obstacles,
+    query,
+    scripted,
+    trs,
+    truecms,
+    vsb,
+    xxgk,
+)
 from .trs import scale_ip  # noqa: F401 - the generated sites' addresses (bench/crawl.py)
 
-FAMILIES: tuple[ModuleType, ...] = (trs, xxgk, hanweb, vsb, json_api, query, obstacles, challenged)
+FAMILIES: tuple[ModuleType, ...] = (trs, xxgk, hanweb, vsb, json_api, query, obstacles, challenged,
+                                    gkmlpt, lonsun, jpaas, truecms, epoint, scripted)
 _BY_SHAPE = {shape: fam for fam in FAMILIES for shape in fam.SHAPES}
 
 

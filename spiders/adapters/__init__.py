@@ -23,6 +23,7 @@ from .base import (
     ListPage,
     meta_of,
 )
+from .captured import CapturedApiAdapter
 from .epoint import EpointAdapter
 from .generic import GenericAdapter
 from .gkmlpt import GkmlptAdapter
@@ -45,15 +46,8 @@ ADAPTERS: list[Adapter] = [
 GENERIC: Adapter = GenericAdapter()
 BY_NAME: dict[str, Adapter] = {a.name: a for a in [*ADAPTERS, GENERIC]}
 
-
-def _captured() -> Adapter:
-    from ..render import CapturedApiAdapter  # the rendering module imports the adapters
-
-    return CapturedApiAdapter()
-
-
 # answers of an API call captured while rendering a list (spiders.render): only ever asked by name
-BY_NAME["captured_api"] = _captured()
+BY_NAME[CapturedApiAdapter.name] = CapturedApiAdapter()
 
 
 def adapter_for(response: Response, hint: str | None = None) -> Adapter:

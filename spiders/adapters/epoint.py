@@ -91,7 +91,8 @@ class EpointAdapter:
         if site:
             call.update(site=site.group(1), project=project.group(1) if project else "/EWB-FRONT")
             return ListPage(entries=[], next_requests=[list_request(call, 0, {META_PAGE: 1, **keep})])
-        js = scrapy.Request(urljoin(response.url, COMMON_JS), headers={"Referer": response.url},
+        # every category's shell asks the same script: not a duplicate to drop
+        js = scrapy.Request(urljoin(response.url, COMMON_JS), headers={"Referer": response.url}, dont_filter=True,
                             meta={META_ADAPTER: self.name, META_KIND: "list", META_EPOINT: call, **keep})
         return ListPage(entries=[], next_requests=[js])
 
