@@ -213,6 +213,10 @@ class DemoWeb:
         """Units whose every page fails (the failing site)."""
         return self.world.unreachable()
 
+    def column_not_found(self) -> list[str]:
+        """Units whose 年报 column no page links to, or whose registered column lists nothing."""
+        return self.world.column_not_found()
+
     def registry_yaml(self) -> str:
         """The registry of this world (crawler.registry format) with the real addresses."""
         units = []
@@ -467,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         if s.scale:
             continue
         flags = [f for f, on in (("slow", s.slow), ("412-challenge", s.challenge), ("failing", s.failing),
-                                 ("robots-disallow", s.robots_disallow)) if on]
+                                 ("robots-disallow", s.robots_disallow), ("hidden-column", s.hidden)) if on]
         if s.redirect_to:
             flags.append(f"301→{s.redirect_to}")
         print(f"  {s.key:13} {s.shape:8} {webapp.url(s.key, '/'):28} {s.name} {' '.join(flags)}")

@@ -25,6 +25,7 @@ from ..world import (  # noqa: F401 - the world's model, re-exported for callers
     FAILING,
     FOREIGN,
     HANWEB,
+    HIDDEN,
     JSONAPI,
     KINDS,
     MISFILED,
@@ -48,10 +49,10 @@ from ..world import (  # noqa: F401 - the world's model, re-exported for callers
     Unit,
     World,
 )
-from . import hanweb, json_api, obstacles, query, trs, vsb, xxgk
+from . import hanweb, hidden, json_api, obstacles, query, trs, vsb, xxgk
 from .trs import scale_ip  # noqa: F401 - the generated sites' addresses (bench/crawl.py)
 
-FAMILIES: tuple[ModuleType, ...] = (trs, xxgk, hanweb, vsb, json_api, query, obstacles)
+FAMILIES: tuple[ModuleType, ...] = (trs, xxgk, hanweb, vsb, json_api, query, obstacles, hidden)
 _BY_SHAPE = {shape: fam for fam in FAMILIES for shape in fam.SHAPES}
 
 
