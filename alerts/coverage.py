@@ -47,6 +47,7 @@ REASONS = {
     "dropped": "栏目的部分列表页没有抓取",
     "shared_incomplete": "与其他单位共用的栏目没有读完",
     "not_read": "最近一次抓取没有该单位年报栏目的读取记录",
+    "not_recorded": "最近一次抓取由不记录栏目读取情况的旧版本完成",
     "no_address": "名录中没有该单位（及其上级）的网站或栏目地址",
 }
 ACTION = "请在名录中为该单位填写 columns:（年报栏目的地址）"
@@ -190,14 +191,19 @@ def collect(db: sqlite_utils.Database, registry: Registry, last_runs: dict[str, 
     listed = {url: n for url, n in db.execute(
         "SELECT column_url, max(report_entries) FROM column_reads WHERE role = 'column' GROUP BY column_url")}
     latest = {code: run for code, run in db.execute("SELECT unit_code, max(run) FROM column_reads GROUP BY unit_code")}
+    recorded = {run for (run,) in db.execute("SELECT DISTINCT run FROM column_reads")}
     by_reader: dict[str, Coverage] = {}
     out: dict[str, Coverage] = {}
     complete_by_run: dict[int | None, set[str]] = {}
     for unit in registry.units:
         reader = reader_of(unit, registry)
         if reader.code not in by_reader:
-            by_reader[reader.code] = _reader_coverage(db, reader, last_runs.get(reader.code, latest.get(reader.code)),
-                                                      listed, complete_by_run)
+            run = last_runs.get(reader.code, latest.get(reader.code))
+            if run is not None and run not in recorded:  # crawled by a version that kept no record: unknown
+                by_reader[reader.code] = Coverage(reader.code, reader.code, reason="not_recorded",
+                                                  reason_text=REASONS["not_recorded"], run=run)
+            else:
+                by_reader[reader.code] = _reader_coverage(db, reader, run, listed, complete_by_run)
         base = by_reader[reader.code]
         out[unit.code] = Coverage(**{**base.__dict__, "unit_code": unit.code, "reader": reader.code})
     return out

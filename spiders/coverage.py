@@ -105,7 +105,8 @@ class Reading:
         return {
             "run": run, "unit_code": self.unit_code, "role": self.role, "column_url": self.root,
             "found": int(self.found), "adapter": ",".join(self.adapters) or None, "pages": self.pages,
-            "complete": int(self.cut is None and (self.pages > 0 or self.role == "discovery")),
+            # a reading whose pages another reading fetched is complete when that one is (judged later)
+            "complete": int(self.cut is None and (self.pages > 0 or bool(self.shared) or self.role == "discovery")),
             "cut": self.cut, "entries": len(self.entry_urls), "report_entries": len(self.report_urls),
             "browser": int(self.browser), "scripts": int(self.scripts),
             "shared": json.dumps(sorted(self.shared), ensure_ascii=False) if self.shared else None,

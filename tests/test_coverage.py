@@ -170,6 +170,18 @@ def test_a_unit_in_its_countys_column_is_judged_by_that_column(world):
     assert payload["details"] == ["2023-02-02 02:00 完整读取了武陟县人民政府的年报栏目，没有找到这份报告"]
 
 
+def test_a_night_crawled_without_column_records_decides_nothing(world):
+    world.night(at(2023, 2, 1), ok=CODES)
+    world.check(at(2023, 2, 1, 3))
+    opened = alert(world, TOWN.code, "missing")
+    run = world.night(at(2023, 2, 2), ok=CODES)
+    with world.store.db.conn:  # as a crawl by a version that kept no column records left it
+        world.store.db.execute("DELETE FROM column_reads WHERE run = ?", [run])
+    result = world.check(at(2023, 2, 2, 3))
+    assert world.expected(TOWN.code, 2022)["status"] == "unchecked"
+    assert alert(world, TOWN.code, "missing")["id"] == opened["id"] and not result.changes.closed
+
+
 # ---------------------------------------------------------------- the registry
 BAD = {"units": [
     {"code": "1", "name": "甲县人民政府", "level": "city", "site": "www.jia.gov.cn", "recipients": ["gk at jia"]},
