@@ -50,6 +50,8 @@ REASONS = {
     "not_recorded": "最近一次抓取由不记录栏目读取情况的旧版本完成",
     "no_address": "名录中没有该单位（及其上级）的网站或栏目地址",
 }
+# reasons that say the night ended before the reading did: nothing is judged (status unchecked), nothing closes
+UNFINISHED = ("not_recorded", "not_read", "unfinished")
 ACTION = "请在名录中为该单位填写 columns:（年报栏目的地址）"
 # what the operators can do, by reason (the rest: register the column)
 ACTIONS = {

@@ -170,13 +170,15 @@ def test_a_unit_in_its_countys_column_is_judged_by_that_column(world):
     assert payload["details"] == ["2023-02-02 02:00 完整读取了武陟县人民政府的年报栏目，没有找到这份报告"]
 
 
-def test_a_night_crawled_without_column_records_decides_nothing(world):
+@pytest.mark.parametrize("lost", ["run", "unit"])
+def test_a_night_that_did_not_finish_its_reading_decides_nothing(world, lost):
     world.night(at(2023, 2, 1), ok=CODES)
     world.check(at(2023, 2, 1, 3))
     opened = alert(world, TOWN.code, "missing")
     run = world.night(at(2023, 2, 2), ok=CODES)
-    with world.store.db.conn:  # as a crawl by a version that kept no column records left it
-        world.store.db.execute("DELETE FROM column_reads WHERE run = ?", [run])
+    with world.store.db.conn:  # a crawl by a version that kept no column records, or one killed midway
+        world.store.db.execute("DELETE FROM column_reads WHERE run = ? AND (? = 'run' OR unit_code = ?)",
+                               [run, lost, TOWN.code])
     result = world.check(at(2023, 2, 2, 3))
     assert world.expected(TOWN.code, 2022)["status"] == "unchecked"
     assert alert(world, TOWN.code, "missing")["id"] == opened["id"] and not result.changes.closed
@@ -241,3 +243,96 @@ def test_every_verb_reports_a_bad_registry_in_one_line(tmp_path, verb):
     assert result.output.strip().splitlines() == [
         f"Error: 名录 {path} 有误：第 1 个单位（甲县人民政府）：level 应为 county/township/department/zone，"
         f"而不是 'city'；用 nianbao registry check {path} 列出全部问题"]
+
+
+# ---------------------------------------------------------------- the crawl's bookkeeping
+def _crawl_parts():
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from spiders.coverage import ColumnCoverageMiddleware, ColumnTracker
+
+    crawler = get_crawler(Spider)
+    crawler.spider = Spider("t")
+    crawler.spider.coverage = ColumnTracker()
+    return crawler, ColumnCoverageMiddleware(crawler), crawler.spider.coverage
+
+
+def _response(request, body: bytes = b"<html></html>"):
+    from scrapy.http import HtmlResponse
+
+    return HtmlResponse(request.url, body=body, request=request)
+
+
+def _page(*urls: str, next_request=None):
+    from spiders.adapters import Entry, ListPage
+
+    entries = [Entry(u, f"甲县{2019 + i}年政府信息公开工作年度报告", None) for i, u in enumerate(urls)]
+    return ListPage(entries, next_requests=[next_request] if next_request else [])
+
+
+def test_a_reading_ends_when_its_last_list_page_is_handled():
+    from scrapy import Request
+
+    crawler, mw, tracker = _crawl_parts()
+    start = Request("http://a.example/nb/", meta={"unit": "A", "kind": "list", "list_page": 0})
+    list(mw.process_start_requests([start]))
+    first = _response(start)
+    nxt = Request("http://a.example/nb/index_1.html",
+                  meta={"unit": "A", "kind": "list", "list_page": 2, "list_seen": ["http://a.example/1.html"]})
+    article = Request("http://a.example/1.html", meta={"unit": "A", "kind": "article"})
+    tracker.page(first, "trs", _page("http://a.example/1.html", next_request=nxt))
+    list(mw.process_spider_output(first, [article, nxt]))
+    assert tracker.take() == []  # page 2 is still out
+    second = _response(nxt)
+    tracker.page(second, "trs", _page("http://a.example/2.html", "http://a.example/3.html"))
+    list(mw.process_spider_output(second, []))
+    [reading] = tracker.take()
+    row = reading.row(7, "t")
+    assert (row["pages"], row["complete"], row["cut"], row["entries"], row["report_entries"], row["adapter"]) == (
+        2, 1, None, 3, 3, "trs")
+
+
+def test_a_failed_page_a_repeating_page_and_a_page_nobody_fetched_cut_the_reading():
+    from scrapy import Request
+
+    crawler, mw, tracker = _crawl_parts()
+    # a further page that fails
+    start = Request("http://a.example/nb/", meta={"unit": "A", "kind": "list"})
+    list(mw.process_start_requests([start]))
+    nxt = Request("http://a.example/nb/index_1.html", meta={"unit": "A", "kind": "list", "list_page": 2})
+    tracker.page(_response(start), "trs", _page("http://a.example/1.html"))
+    list(mw.process_spider_output(_response(start), [nxt]))
+    tracker.failed(nxt, "连接超时")
+    [failed] = tracker.take()
+    assert (failed.row(1, "t")["complete"], failed.cut, failed.last_error) == (0, "error", "连接超时")
+    # page 2 repeating page 1: the list's end was not seen
+    start = Request("http://b.example/nb/", meta={"unit": "B", "kind": "list"})
+    list(mw.process_start_requests([start]))
+    again = Request("http://b.example/nb/?page=2",
+                    meta={"unit": "B", "kind": "list", "list_page": 2, "list_seen": ["http://b.example/1.html"]})
+    list(mw.process_spider_output(_response(start), [again]))
+    tracker.page(_response(again), "query", _page("http://b.example/1.html"))
+    list(mw.process_spider_output(_response(again), []))
+    [trap] = tracker.take()
+    assert trap.cut == "trap"
+    # two units sharing a column: the second's request is dropped as a duplicate, its reading leans on the first's
+    a = Request("http://c.example/nb/", meta={"unit": "C1", "kind": "list"})
+    b = Request("http://c.example/nb/", meta={"unit": "C2", "kind": "list"})
+    list(mw.process_start_requests([a, b]))
+    lost = Request("http://c.example/nb/other/", meta={"unit": "C2", "kind": "list"})
+    list(mw.process_spider_output(_response(b), [lost]))
+    mw.request_dropped(lost)
+    tracker.close()  # C1's reading never came back: it ends as cut when the spider closes
+    ended = {r.unit_code: r for r in tracker.take()}
+    assert ended["C2"].cut == "dropped"  # a page nobody fetched
+    assert ended["C1"].cut == "unfinished"
+    # a unit whose list links the column another unit reads: the repeat is dropped, and the reading leans on it
+    d1 = Request("http://d.example/nb/", meta={"unit": "D1", "kind": "list"})
+    d2 = Request("http://d.example/nb/d2/", meta={"unit": "D2", "kind": "list"})
+    list(mw.process_start_requests([d1, d2]))
+    up = Request("http://d.example/nb/", meta={"unit": "D2", "kind": "list"})
+    list(mw.process_spider_output(_response(d2), [up]))
+    mw.request_dropped(up)
+    [leaning] = tracker.take()
+    assert (leaning.unit_code, leaning.shared, leaning.cut) == ("D2", {"http://d.example/nb/"}, None)
