@@ -47,9 +47,23 @@ REASONS = {
     "dropped": "栏目的部分列表页没有抓取",
     "shared_incomplete": "与其他单位共用的栏目没有读完",
     "not_read": "最近一次抓取没有该单位年报栏目的读取记录",
+    "not_recorded": "最近一次抓取由不记录栏目读取情况的旧版本完成",
     "no_address": "名录中没有该单位（及其上级）的网站或栏目地址",
 }
+# reasons that say the night ended before the reading did: nothing is judged (status unchecked), nothing closes
+UNFINISHED = ("not_recorded", "not_read", "unfinished")
 ACTION = "请在名录中为该单位填写 columns:（年报栏目的地址）"
+# what the operators can do, by reason (the rest: register the column)
+ACTIONS = {
+    "pagination_cap": "请核对栏目的页数；如确需更多页，调高 NIANBAO_MAX_LIST_PAGES",
+    "pagination_trap": "请核对栏目的翻页方式；可在名录中指定 cms，或把各年度子栏目填入 columns:",
+    "pagination_error": "翻页中途出错，下次抓取会重试；如持续出现，请检查该网站",
+    "unfinished": "抓取被中断，下次抓取会重试",
+    "list_error": "请检查该网站是否可以访问；栏目地址如已变更，请更新名录中的 columns:",
+    "challenge": "该网站的验证需要浏览器：可在名录中为该单位设置 render: browser",
+    "shared_incomplete": "共用栏目下次抓取会重试",
+}
+NOT_FOUND_REASONS = ("no_column_link", "not_read", "no_address")
 _CHALLENGE = re.compile(r"\b(?:412|521)\b|challenge|验证", re.I)
 
 SCHEMA = """
@@ -179,14 +193,19 @@ def collect(db: sqlite_utils.Database, registry: Registry, last_runs: dict[str, 
     listed = {url: n for url, n in db.execute(
         "SELECT column_url, max(report_entries) FROM column_reads WHERE role = 'column' GROUP BY column_url")}
     latest = {code: run for code, run in db.execute("SELECT unit_code, max(run) FROM column_reads GROUP BY unit_code")}
+    recorded = {run for (run,) in db.execute("SELECT DISTINCT run FROM column_reads")}
     by_reader: dict[str, Coverage] = {}
     out: dict[str, Coverage] = {}
     complete_by_run: dict[int | None, set[str]] = {}
     for unit in registry.units:
         reader = reader_of(unit, registry)
         if reader.code not in by_reader:
-            by_reader[reader.code] = _reader_coverage(db, reader, last_runs.get(reader.code, latest.get(reader.code)),
-                                                      listed, complete_by_run)
+            run = last_runs.get(reader.code, latest.get(reader.code))
+            if run is not None and run not in recorded:  # crawled by a version that kept no record: unknown
+                by_reader[reader.code] = Coverage(reader.code, reader.code, reason="not_recorded",
+                                                  reason_text=REASONS["not_recorded"], run=run)
+            else:
+                by_reader[reader.code] = _reader_coverage(db, reader, run, listed, complete_by_run)
         base = by_reader[reader.code]
         out[unit.code] = Coverage(**{**base.__dict__, "unit_code": unit.code, "reader": reader.code})
     return out
@@ -218,14 +237,15 @@ def save(db: sqlite_utils.Database, coverage: dict[str, Coverage]) -> None:
 def not_found_payload(reader: Unit, cov: Coverage, affected: list[tuple[Unit, list[int]]]) -> dict[str, Any]:
     """The operators' alert about a column that could not be found or read completely."""
     who = "；".join(f"{u.name} {'、'.join(map(str, years))} 年度" for u, years in affected)
-    details = [f"无法判定是否发布：{who}", ACTION]
+    details = [f"无法判定是否发布：{who}", ACTIONS.get(cov.reason or "", ACTION)]
     if cov.pages:
         details.insert(1, f"已读取 {cov.pages} 页，{cov.entries} 个条目，其中年报 {cov.report_entries} 条"
                           + ("（使用浏览器）" if cov.browser else ""))
     links = [["年报栏目" if cov.reason != "no_column_link" else "首页", url] for url in cov.columns[:3]]
     if not links and (reader.site or reader.home):
         links = [["网站", reader.site or reader.home]]
-    return {"headline": f"未找到年报栏目或栏目无法完整读取：{cov.reason_text}", "details": details, "links": links,
+    what = "未找到年报栏目" if cov.reason in NOT_FOUND_REASONS else "年报栏目无法完整读取"
+    return {"headline": f"{what}：{cov.reason_text}", "details": details, "links": links,
             "reason": cov.reason}
 
 
@@ -262,15 +282,14 @@ def summary_lines(db: sqlite_utils.Database, registry: Registry, run: int, units
     lines = []
     for unit in units:
         c = cov.get(unit.code)
-        if c is None or (c.read and unit.code in found):
+        if c is None or unit.code in found:
             continue
         if c.read:
             why = f"栏目已完整读取（{c.pages} 页，{c.report_entries} 条年报），没有本单位的年报"
         elif c.reason in ("list_error", "not_read") and failed.get(c.reader):
             why = f"网站无法读取：{failed[c.reader]}"
         else:
-            why = c.reason_text + ("；" + ACTION if c.reason in ("no_column_link", "column_empty", "scripts",
-                                                                  "no_reports_listed") else "")
+            why = f"{c.reason_text}（{ACTIONS.get(c.reason or '', ACTION)}）"
         lines.append(f"  {unit.name}（{unit.code}）：{why}")
     if not lines:
         return []
@@ -292,3 +311,16 @@ class Undetermined(str):
     was fixed (:func:`alerts.state.reconcile` keeps ``closed_as`` in the payload)."""
 
     closed_as = "undetermined"
+
+
+def crawl_summary(db_path: str, registry_path: str, run: int, codes: list[str] | None = None) -> list[str]:
+    """:func:`summary_lines` for ``nianbao crawl`` (paths in, lines out)."""
+    from crawler.registry import load
+    from crawler.store import Store
+
+    registry = load(registry_path)
+    store = Store(db_path)
+    try:
+        return summary_lines(store.db, registry, run, registry.select(codes))
+    finally:
+        store.close()

@@ -31,7 +31,7 @@ import sqlite_utils
 from crawler.registry import Registry, Unit
 
 from .config import AlertConfig, china_date, deadline_end, iso
-from .coverage import Coverage
+from .coverage import UNFINISHED, Coverage
 from .health import UnitHealth
 
 FOUND = ("on_time", "late")
@@ -130,6 +130,8 @@ def evaluate(unit: Unit, year: int, deadline: date, reports: list[dict[str, Any]
     elif health is not None and health.can_judge_absence(deadline_end(deadline)):
         # the site answered: absence is evidence only when the column was read to its end
         status = "missing" if coverage is not None and coverage.read else "column_not_found"
+        if coverage is not None and coverage.reason in UNFINISHED:
+            status = "unchecked"  # the night did not get to the end of its reading (killed, older version)
     elif health is not None and health.last is not None and health.last.state != "ok":
         status = "unreachable"
     else:

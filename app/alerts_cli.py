@@ -20,7 +20,8 @@ from crawler.store import Store
 
 DEFAULT_DB = "nianbao.db"
 STATUS_NAMES = {"on_time": "按期发布", "late": "逾期发布", "missing": "逾期未发布", "not_due": "未到期",
-                "unreachable": "网站无法读取", "parse_failed": "无法解析", "unchecked": "尚未检查"}
+                "unreachable": "网站无法读取", "parse_failed": "无法解析", "unchecked": "尚未检查",
+                "column_not_found": "未找到年报栏目"}
 
 db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True,
                          help="The nianbao SQLite database.")
@@ -301,6 +302,9 @@ def schedule(db_path: str, registry_path: str, at: str, tz: str, misfire_grace_h
         sched = ScheduleConfig(at=at, timezone=tz, misfire_grace_hours=misfire_grace_hours,
                                trigger=IntervalTrigger(seconds=every_seconds) if every_seconds else None)
         sched.nightly_trigger()
+        from crawler.registry import load
+
+        load(registry_path)  # a bad registry fails now, in one line, not at 02:00
     except (ConfigError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     nightly = NightlyConfig(db=db_path, registry=registry_path, crawl_timeout=crawl_timeout_hours * 3600,

@@ -28,7 +28,19 @@ db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False), def
                          help="SQLite database to store into (created if missing).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Verbs(click.Group):
+    """The verbs, with a bad registry reported in one line (``Error: 名录 … 有误：…``), never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from .registry import RegistryError
+
+        try:
+            return super().invoke(ctx)
+        except RegistryError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Verbs, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nianbao")
 def main() -> None:
     """nianbao — 政府信息公开工作年度报告的发现、解析、校验与提醒。
@@ -132,6 +144,10 @@ def crawl(registry_path: str, db_path: str, units: tuple[str, ...], year: int | 
                        progress=not quiet, overrides=settings)
     for line in summary_lines(result, db_path):
         click.echo(line)
+    from alerts.coverage import crawl_summary
+
+    for line in crawl_summary(db_path, registry_path, result.run, list(units) or None):
+        click.echo(line)
     sys.exit(0 if result.status == "finished" else 3)
 
 
@@ -199,6 +215,28 @@ def registry_import(counties: tuple[str, ...], csv_file, output: str) -> None:
     else:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"写入 {len(reg.units)} 个单位到 {output}", err=True)
+
+
+@registry.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+def registry_check(file: str) -> None:
+    """Validate a registry: URLs, duplicate codes, parents, levels, deadline format, recipient
+    addresses. Lists every problem at once; exit status 1 when there is any.
+
+    Example: nianbao registry check registry.yaml
+    """
+    from .registry_check import check_file
+
+    problems = check_file(file)
+    if not problems:
+        from .registry import load
+
+        click.echo(f"名录 {file} 没有问题：{len(load(file).units)} 个单位")
+        return
+    click.echo(f"名录 {file} 有 {len(problems)} 个问题：")
+    for problem in problems:
+        click.echo(f"  {problem}")
+    sys.exit(1)
 
 
 @main.command()

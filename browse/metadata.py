@@ -19,7 +19,7 @@ STATUS_NAMES = {
 }
 TIMELINESS_NAMES = {
     "on_time": "按时", "late": "逾期", "missing": "缺报", "not_due": "未到期", "unreachable": "无法访问",
-    "parse_failed": "无法解析", "unchecked": "尚未核查",
+    "parse_failed": "无法解析", "unchecked": "尚未核查", "column_not_found": "未找到年报栏目",
 }
 LEVEL_NAMES = {"county": "县级政府", "township": "乡镇/街道", "department": "县级部门", "zone": "开发区"}
 RULE_STATUS_NAMES = {"pass": "通过", "fail": "不通过", "not_assessable": "无法核对"}
@@ -269,6 +269,24 @@ def build_metadata(database: str = "nianbao") -> dict[str, Any]:
             "columns": _COUNTY_COLUMNS,
         },
         "county_scorecard": scorecard_metadata(route),
+        "crawl_coverage": {
+            "title": "抓取覆盖",
+            "description": "每个单位最近一次抓取读到了哪里：是否找到年报栏目、用哪种列表解析、读了几页、见到几条年报、"
+                           "是否用了浏览器、最后的错误。state 为 column_not_found 的单位无法判定是否发布（不会提醒“逾期未发布”），"
+                           "请按 reason 处理，通常是在名录中填写 columns:。",
+            "facets": ["county", "state", "column_found", "adapter", "browser"],
+            "sort": "state",
+            "columns": {
+                "county": "所属县区", "unit_code": "单位代码", "unit": "单位", "level": "层级",
+                "column_found": "是否找到年报栏目（1 = 找到）",
+                "state": "read 已完整读取 · column_not_found 未找到年报栏目或栏目无法完整读取",
+                "reason": "无法判定的原因", "column_url": "年报栏目地址（未找到时为首页）",
+                "adapter": "列表解析方式（trs、hanweb、vsb、json、query、generic …）", "pages": "读取的列表页数",
+                "entries": "列表中的条目数", "report_entries": "其中年度报告的条目数",
+                "browser": "是否用浏览器读取（1 = 是）", "last_error": "最后的错误",
+                "read_through": "年报由哪个单位的栏目读取（上级的共用栏目）", "run": "抓取编号", "read_at": "读取时间（UTC）",
+            },
+        },
         "documents": {
             "title": "原始文档",
             "description": "抓取到的原始文档（按内容 SHA-256 存一次）。",

@@ -202,6 +202,31 @@ JOIN reports r ON r.id = c.report
 LEFT JOIN units u ON u.code = r.unit_code
 """
 
+# 抓取覆盖: per unit, how far its 年报 column was read on its last night (alerts.coverage keeps unit_coverage)
+CRAWL_COVERAGE = """
+SELECT
+    u.county,
+    c.unit_code,
+    u.name AS unit,
+    u.level,
+    CASE WHEN c.reason IN ('no_column_link', 'no_address', 'not_read') THEN 0 ELSE 1 END AS column_found,
+    c.state,
+    c.reason_text AS reason,
+    c.column_url,
+    c.adapter,
+    c.pages,
+    c.entries,
+    c.report_entries,
+    c.browser,
+    c.last_error,
+    r.name AS read_through,
+    c.run,
+    c.read_at
+FROM unit_coverage c
+JOIN units u ON u.code = c.unit_code
+LEFT JOIN units r ON r.code = c.reader AND c.reader != c.unit_code
+"""
+
 VIEWS: dict[str, str] = {
     "report_overview": REPORT_OVERVIEW,
     "rule_failures": RULE_FAILURES,
@@ -209,6 +234,7 @@ VIEWS: dict[str, str] = {
     "county_overview": COUNTY_OVERVIEW,
     "cells_long": CELLS_LONG,
     "county_scorecard": scorecard.view_sql(),  # 年度考核 (browse/scorecard.py; weights from NIANBAO_SCORE_WEIGHTS)
+    "crawl_coverage": CRAWL_COVERAGE,
 }
 
 FTS_COLUMNS = ["title", "text", "unit"]
@@ -221,9 +247,12 @@ def prepare(db_path: str | Path) -> None:
     Datasette serves are searchable at once. It is rebuilt only when missing or when its triggers are
     (a table rebuild elsewhere may drop triggers).
     """
+    from alerts.coverage import ensure_schema as coverage_schema
+
     store = Store(db_path)  # creates the schema if the file is new, sets WAL and the busy timeout
     try:
         db = store.db
+        coverage_schema(db)  # the tables crawl_coverage reads, before the first crawl or check made them
         with db.conn:
             for name, sql in VIEWS.items():
                 db.execute(f"DROP VIEW IF EXISTS [{name}]")

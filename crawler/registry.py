@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from .deadlines import LEVELS, default_deadline
+from .registry_check import check_data
 
 
 class RegistryError(ValueError):
@@ -150,6 +151,10 @@ def load(path: str | Path) -> Registry:
         raise RegistryError(f"无法读取名录 {p}：{exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("units"), list):
         raise RegistryError(f"名录 {p} 应有顶层键 units（单位列表）")
+    problems = check_data(data)
+    if problems:  # one line: the first problem, how many more, and how to see them all
+        more = f"（另有 {len(problems) - 1} 个问题）" if len(problems) > 1 else ""
+        raise RegistryError(f"名录 {p} 有误：{problems[0]}{more}；用 nianbao registry check {p} 列出全部问题")
     units = [_unit(raw, i) for i, raw in enumerate(data["units"])]
     codes = [u.code for u in units]
     dupes = {c for c, n in Counter(codes).items() if n > 1}

@@ -40,8 +40,15 @@ from aiohttp import web
 
 from . import pages
 from .answers import HTML_UTF8, Resp, SiteIndex, attachment
-from .sites import ExpectedReport, ForbiddenItem, Site, World, build_world, family
-from .sites import challenged
+from .sites import (
+    ExpectedReport,
+    ForbiddenItem,
+    Site,
+    World,
+    build_world,
+    challenged,
+    family,
+)
 from .sites.obstacles import challenge_answer
 
 __all__ = ["DemoWeb", "RequestRecord", "ExpectedReport", "ForbiddenItem", "build_world"]
@@ -214,6 +221,10 @@ class DemoWeb:
     def unreachable(self) -> list[str]:
         """Units whose every page fails (the failing site)."""
         return self.world.unreachable()
+
+    def column_not_found(self) -> list[str]:
+        """Units whose 年报 column no page links to, or whose registered column lists nothing."""
+        return self.world.column_not_found()
 
     def registry_yaml(self) -> str:
         """The registry of this world (crawler.registry format) with the real addresses."""
@@ -474,7 +485,8 @@ def main(argv: list[str] | None = None) -> int:
         if s.scale:
             continue
         flags = [f for f, on in (("slow", s.slow), ("412-challenge", s.challenge), ("failing", s.failing),
-                                 ("robots-disallow", s.robots_disallow), (s.params.get("gate"), s.params.get("gate")))
+                                 ("robots-disallow", s.robots_disallow), ("hidden-column", s.hidden),
+                                 (s.params.get("gate"), s.params.get("gate")))
                  if on]
         if s.redirect_to:
             flags.append(f"301→{s.redirect_to}")

@@ -52,7 +52,8 @@ JSONAPI = "json"     # 政府信息公开平台 filled from /api/xxgk/list (plus
 QUERY = "query"      # iList.jsp?node_id=…&cat_id=…&cur_page=N
 REDIRECT = "redirect"  # an old address answering 301 to the consolidated site
 FAILING = "failing"    # always 503
-SHAPES = (TRS, XXGK, HANWEB, VSB, JSONAPI, QUERY, REDIRECT, FAILING)
+HIDDEN = "hidden"      # a TRS portal whose 年报 column no page links to (and a unit's column that moved away)
+SHAPES = (TRS, XXGK, HANWEB, VSB, JSONAPI, QUERY, REDIRECT, FAILING, HIDDEN)
 
 # What an item on a list is.
 REPORT = "report"      # an annual report (2019/2021 format, or a 2018 legacy one): must be found
@@ -198,6 +199,7 @@ class Site:
     slow: bool = False
     challenge: bool = False   # a 412 JavaScript cookie challenge before any page
     failing: bool = False
+    hidden: bool = False      # its 年报 column is linked from no page a crawler starts at: operators must register it
     robots_disallow: bool = False
     redirect_to: str | None = None  # site key: every request answers 301 there
     modified: datetime = FIRST_MODIFIED  # Last-Modified of its list pages
@@ -294,7 +296,7 @@ class World:
                 latest[k] = it
         for it in sorted(reports, key=lambda i: (i.unit_code, i.year, i.published)):
             site = self.sites[it.site]
-            if site.failing:
+            if site.failing or site.hidden:
                 continue
             out.append(ExpectedReport(
                 unit_code=it.unit_code, year=it.year, page_url=url(it.site, it.path),
@@ -325,6 +327,11 @@ class World:
     def unreachable(self) -> list[str]:
         """Units whose every page fails (the failing site)."""
         return [u.code for u in self.units.values() if self.sites[u.site].failing]
+
+    def column_not_found(self) -> list[str]:
+        """Units whose reports sit in a column the crawl cannot find or that lists nothing (the hidden
+        site): neither found nor missing — the operators must register the column."""
+        return [u.code for u in self.units.values() if self.sites[u.site].hidden]
 
     # ------------------------------------------------------------ building
     def new_id(self, lo: int, hi: int) -> int:

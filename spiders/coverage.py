@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Iterable, Iterator
 
@@ -30,6 +31,8 @@ from scrapy import Request, signals
 from scrapy.http import Response
 
 from pages.titles import is_report_title, report_year
+
+from .adapters.base import max_pages
 
 META_COLUMN = "nb_column"  # the reading a list/home request belongs to: "unit\troot URL"
 META_TOKEN = "nb_list"  # this request's token in its reading
@@ -88,7 +91,7 @@ class Reading:
     scripts: bool = False  # a list page built by scripts stayed empty even so
     shared: set[str] = field(default_factory=set)  # roots of other readings that fetched a page we needed
     last_error: str | None = None
-    urls: set[str] = field(default_factory=set)  # list URLs it requested
+    urls: Counter = field(default_factory=Counter)  # list URLs it requested, and how often
     tokens: set[int] = field(default_factory=set)
     ended: bool = False
 
@@ -105,7 +108,8 @@ class Reading:
         return {
             "run": run, "unit_code": self.unit_code, "role": self.role, "column_url": self.root,
             "found": int(self.found), "adapter": ",".join(self.adapters) or None, "pages": self.pages,
-            "complete": int(self.cut is None and (self.pages > 0 or self.role == "discovery")),
+            # a reading whose pages another reading fetched is complete when that one is (judged later)
+            "complete": int(self.cut is None and (self.pages > 0 or bool(self.shared) or self.role == "discovery")),
             "cut": self.cut, "entries": len(self.entry_urls), "report_entries": len(self.report_urls),
             "browser": int(self.browser), "scripts": int(self.scripts),
             "shared": json.dumps(sorted(self.shared), ensure_ascii=False) if self.shared else None,
@@ -148,7 +152,7 @@ class ColumnTracker:
         meta[META_COLUMN] = reading.key
         meta[META_TOKEN] = token
         reading.tokens.add(token)
-        reading.urls.add(request.url)
+        reading.urls[request.url] += 1
         self.by_url.setdefault(request.url, reading.key)
 
     # ------------------------------------------------------------ what came back
@@ -171,9 +175,12 @@ class ColumnTracker:
         if not entries and getattr(page, "needs_browser", False):
             reading.scripts = True
         before = set(response.meta.get("list_seen") or ())
-        if entries and int(response.meta.get("list_page") or 0) > 1 and {e.url for e in entries} <= before:
+        number = int(response.meta.get("list_page") or 0)
+        new = {e.url for e in entries} - before
+        if entries and number > 1 and not new:
             reading.cut_by(CUT_TRAP)
-        if capped:
+        # the adapters' own cap (max_list_pages) ends a list that still brought new entries
+        if capped or (new and number >= max_pages(response) and not getattr(page, "next_requests", None)):
             reading.cut_by(CUT_CAP)
 
     def done(self, meta: dict[str, Any] | None, error: str | None = None) -> None:
@@ -196,9 +203,11 @@ class ColumnTracker:
         if reading is None:
             return
         other = self.by_url.get(request.url)
-        if other and other != reading.key:
+        if reading.urls[request.url] > 1:  # this reading asked for it before: nothing lost
+            reading.urls[request.url] -= 1
+        elif other and other != reading.key:
             reading.shared.add(other.split("\t", 1)[1])
-        elif not other:
+        else:  # filtered, yet no reading of this crawl fetched it
             reading.cut_by(CUT_DROPPED)
         self._release(reading, request.meta.get(META_TOKEN))
 

@@ -27,10 +27,9 @@ from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 
 from crawler.middlewares import browser_meta
-from pages.text import squeeze
 
-from .adapters.base import META_ADAPTER, META_KIND, META_PAGE, Entry, meta_of, paginate
-from .adapters.captured import META_CALL, NAME, call_fields, call_request
+from .adapters.base import Entry, meta_of, paginate
+from .adapters.captured import NAME, call_fields, call_request
 from .adapters.json_api import load_json
 from .adapters.query import PAGE_KEYS
 

@@ -9,6 +9,7 @@ a correct crawl finds. Crawls run as child processes, as in production.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -313,3 +314,129 @@ def test_a_challenge_on_one_portal_leaves_the_other_portal_on_its_host_alone(web
         kinds = rows(first["db"], "SELECT d.kind FROM documents d JOIN sources s ON s.sha256 = d.sha256 "
                                   "WHERE s.url = ?", [exp.attachments[0]])
         assert kinds == [("pdf",)], kinds
+
+
+# ---------------------------------------------------------------- absence needs evidence
+def trap_units(web) -> set[str]:
+    return {u for s in web.world.sites.values() for c in s.columns.values() if c.trap for u in c.units}
+
+
+def test_column_reads_say_how_far_each_column_was_read(web, first):
+    db = first["db"]
+    reads: dict[str, list[dict]] = {}
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    for r in conn.execute("SELECT * FROM column_reads"):
+        reads.setdefault(r["unit_code"], []).append(dict(r))
+    conn.close()
+    hidden = set(web.column_not_found())
+    # every unit whose reports were found read a column to its end that lists reports (its own or one it shares)
+    complete = {r["column_url"] for rs in reads.values() for r in rs if r["complete"] and r["report_entries"]}
+    for code in {e.unit_code for e in web.expected()} - trap_units(web):
+        own = [r for r in reads.get(code, []) if r["role"] == "column"]
+        assert own and all(r["complete"] for r in own), (code, own)
+        assert any(r["column_url"] in complete or set(json.loads(r["shared"] or "[]")) & complete for r in own), code
+    # the portal whose column no page links to, and the township whose registered column lists nothing
+    county, town = sorted(hidden)
+    assert [(r["role"], r["found"], r["pages"]) for r in reads[county]] == [("discovery", 0, 0)]
+    [empty] = reads[town]
+    assert (empty["complete"], empty["pages"], empty["entries"], empty["adapter"]) == (1, 1, 0, "trs")
+    for code in trap_units(web):  # page 2 repeats page 1: the end of the list was not seen
+        assert [(r["complete"], r["cut"], r["pages"]) for r in reads[code]] == [(0, "trap", 2)]
+    for code in web.unreachable():
+        assert [(r["complete"], r["cut"], r["last_error"]) for r in reads[code]] == [(0, "error", "HTTP 503")]
+    browser = {r["unit_code"] for rs in reads.values() for r in rs if r["browser"]}
+    assert browser, "the script-built list and the challenged site were read with a browser"
+    # the crawl's closing words: where nothing was found, and why
+    assert "没有找到年报的单位" in first["output"]
+    assert f"华亭县人民政府（{county}）：首页和政府信息公开页上没有找到年报栏目的链接" in first["output"]
+    assert f"安口镇人民政府（{town}）：年报栏目页面上没有任何条目" in first["output"]
+
+
+@pytest.fixture(scope="module")
+def checked(web, registry, first, tmp_path_factory):
+    """A copy of the first crawl's database, checked as of 2024-06-01 (every 2019–2023 deadline passed),
+    and the digests a dry run would send."""
+    from click.testing import CliRunner
+    from crawler.cli import main
+
+    db = tmp_path_factory.mktemp("checked") / "nianbao.db"
+    src, dst = sqlite3.connect(first["db"]), sqlite3.connect(db)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    runner = CliRunner()
+    result = runner.invoke(main, ["check", "--db", str(db), "--registry", str(registry),
+                                  "--now", "2024-06-01T03:00+08:00"])
+    assert result.exit_code == 0, result.output
+    env = {"NIANBAO_OPERATORS": "ops@nianbao.example", "NIANBAO_SMTP_FROM": "年报监测 <nianbao@example.org>"}
+    sent = runner.invoke(main, ["alerts", "send", "--db", str(db), "--dry-run", "--now", "2024-06-01T07:00+08:00"],
+                         env=env)
+    assert sent.exit_code == 0, sent.output
+    return {"db": db, "check": result.output, "digest": sent.output}
+
+
+def test_a_column_that_cannot_be_read_is_never_missing(web, checked):
+    db = checked["db"]
+    unsure = set(web.column_not_found()) | trap_units(web)
+    statuses = {(u, y): s for u, y, s in rows(db, "SELECT unit_code, year, status FROM expected_reports")}
+    for code in web.column_not_found():
+        assert {s for (u, _), s in statuses.items() if u == code} == {"column_not_found"}, code
+    alerted = rows(db, "SELECT unit_code, kind, scope FROM alerts WHERE closed_at IS NULL")
+    assert not [a for a in alerted if a[0] in unsure and a[1] == "missing"]
+    county, town = sorted(web.column_not_found())
+    assert (county, "column_not_found", "no_column_link") in alerted
+    assert (town, "column_not_found", "column_empty") in alerted
+    # …while a unit whose column was read and lacks the report is missing, with what was read
+    missing = [(u, y) for u, y in web.missing() if u not in set(web.unreachable()) | unsure]
+    assert missing and all(statuses[k] == "missing" for k in missing)
+    code, year = missing[0]
+    pages, listed = rows(db, "SELECT pages, report_entries FROM unit_coverage WHERE unit_code = ?", [code])[0]
+    digest = checked["digest"]
+    assert f"读取了年报栏目 {pages} 页，共 {listed} 条年报，没有本单位 {year} 年度的" in digest
+    assert "【新】华亭县 · 华亭县人民政府：未找到年报栏目：首页和政府信息公开页上没有找到年报栏目的链接" in digest
+    assert "【新】华亭县 · 安口镇人民政府：年报栏目无法完整读取：年报栏目页面上没有任何条目" in digest
+    assert "华亭县人民政府：2019 年度报告逾期未发布" not in digest
+    assert "未找到年报栏目" in checked["check"] and "完整读取了该单位的网站" not in digest
+
+
+def test_crawl_coverage_in_datasette(web, checked):
+    import json as jsonlib
+    import urllib.request
+
+    from browse.serve import DatasetteServer
+
+    with DatasetteServer(checked["db"]) as server:
+        url = f"{server.url}/nianbao/crawl_coverage.json?_shape=array&_size=max"
+        with urllib.request.urlopen(url, timeout=20) as r:
+            got = {row["unit_code"]: row for row in jsonlib.loads(r.read())}
+        with urllib.request.urlopen(f"{server.url}/nianbao/crawl_coverage", timeout=20) as r:
+            assert "抓取覆盖" in r.read().decode()
+    county, town = sorted(web.column_not_found())
+    assert (got[county]["column_found"], got[county]["state"], got[county]["reason"]) == (
+        0, "column_not_found", "首页和政府信息公开页上没有找到年报栏目的链接")
+    assert (got[town]["column_found"], got[town]["pages"], got[town]["entries"]) == (1, 1, 0)
+    read = [r for r in got.values() if r["state"] == "read"]
+    assert read and all(r["pages"] >= 1 and r["report_entries"] >= 1 and r["adapter"] for r in read)
+    assert any(r["browser"] for r in read)
+    assert {r["adapter"] for r in read} >= {"trs", "hanweb", "vsb", "query"}
+
+
+def test_a_list_cut_by_the_page_cap_is_not_evidence(web, registry, first, tmp_path):
+    """A unit whose column has two pages, crawled with a one-page cap: its unread years are column_not_found."""
+    from click.testing import CliRunner
+    from crawler.cli import main
+
+    code = next(c for c, n in rows(first["db"], "SELECT unit_code, pages FROM column_reads WHERE role = 'column' "
+                                                "AND complete = 1 ORDER BY unit_code") if n >= 2)
+    db = tmp_path / "capped.db"
+    run_crawl(registry, db, "--unit", code, "-s", "NIANBAO_MAX_LIST_PAGES=1")
+    reads = rows(db, "SELECT pages, complete, cut FROM column_reads WHERE unit_code = ? AND role = 'column'", [code])
+    assert reads == [(1, 0, "cap")]
+    result = CliRunner().invoke(main, ["check", "--db", str(db), "--registry", str(registry),
+                                       "--now", "2024-06-01T03:00+08:00"])
+    assert result.exit_code == 0, result.output
+    statuses = {s for (s,) in rows(db, "SELECT status FROM expected_reports WHERE unit_code = ?", [code])}
+    assert "column_not_found" in statuses and "missing" not in statuses
+    (reason,) = rows(db, "SELECT reason_text FROM unit_coverage WHERE unit_code = ?", [code])[0]
+    assert reason == "分页达到上限，只读了 1 页"

@@ -25,6 +25,7 @@ from ..world import (  # noqa: F401 - the world's model, re-exported for callers
     FAILING,
     FOREIGN,
     HANWEB,
+    HIDDEN,
     JSONAPI,
     KINDS,
     MISFILED,
@@ -53,6 +54,7 @@ from . import (
     epoint,
     gkmlpt,
     hanweb,
+    hidden,
     jpaas,
     json_api,
     lonsun,
@@ -67,7 +69,7 @@ from . import (
 from .trs import scale_ip  # noqa: F401 - the generated sites' addresses (bench/crawl.py)
 
 FAMILIES: tuple[ModuleType, ...] = (trs, xxgk, hanweb, vsb, json_api, query, obstacles, challenged,
-                                    gkmlpt, lonsun, jpaas, truecms, epoint, scripted)
+                                    gkmlpt, lonsun, jpaas, truecms, epoint, scripted, hidden)
 _BY_SHAPE = {shape: fam for fam in FAMILIES for shape in fam.SHAPES}
 
 

@@ -15,7 +15,17 @@ from parsel import Selector
 from scrapy.http import Response
 
 from ..text import squeeze
-from .base import META_ADAPTER, META_KIND, META_PAGE, Entry, ListPage, body_text, link_entries, meta_of, paginate
+from .base import (
+    META_ADAPTER,
+    META_KIND,
+    META_PAGE,
+    Entry,
+    ListPage,
+    body_text,
+    link_entries,
+    meta_of,
+    paginate,
+)
 from .json_api import find_items, find_total, item_entry, load_json
 
 META_CALL = "captured_call"
