@@ -22,6 +22,8 @@ import sqlite_utils
 from parsers import PARSER_VERSION
 from parsers.model import Cell, ParseFailure, Report, RuleResult
 
+from . import searchtext
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     sha256 TEXT PRIMARY KEY,
@@ -204,6 +206,7 @@ class Store:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.executescript(SCHEMA)
+        searchtext.register(conn)  # the full-text index's triggers segment text with it (browse.views)
 
     def close(self) -> None:
         self.db.close()
