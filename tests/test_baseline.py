@@ -206,3 +206,43 @@ def test_a_30_unit_countys_digests_fit_on_two_screens(tmp_path):
         assert "历史缺报" not in week
     finally:
         w.close()
+
+
+def test_a_group_message_is_the_summary_and_a_link(world):
+    pytest.importorskip("apprise")
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        publish(world, LIUXI, 2025, broken=True)
+        world.night(at(2026, 11, 29), ok=CODES)
+        world.check(at(2026, 11, 30, 3))
+        from alerts.mailer import SmtpSettings
+
+        with SmtpServer() as server:
+            send_alerts(world.store, now=at(2026, 11, 30, 7), config=world.config,
+                        smtp=SmtpSettings.from_env(server.env()),
+                        webhooks=[f"json://127.0.0.1:{httpd.server_address[1]}/hook"])
+    finally:
+        httpd.shutdown()
+    (body,) = received
+    lines = body["message"].splitlines()
+    assert "新问题 4 项：逾期未发布 3、数字不符 1" in lines
+    assert "· 青禾县：逾期未发布 3（新 3）、数字不符 1（新 1）；历史问题 4 个单位 16 项（见邮件）" in lines
+    assert lines[-1] == "详情：http://127.0.0.1:8001/nianbao/open_alerts"
+    assert not any("年度未发布" in line for line in lines)  # the history's unit lines stay in the email
+    assert len(lines) <= 15
