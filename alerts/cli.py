@@ -70,10 +70,11 @@ def _print_rows(rows: list[dict], title: str, *, show_all: bool, as_json: bool, 
     if as_json:
         click.echo(terminal.as_json(sorted(rows, key=terminal.urgency)))
         return
+    if not rows:
+        click.echo(f"{title}：无")
+        return
     for line in terminal.summary_lines(rows):
         click.echo(line)
-    if not rows:
-        return
     shown = sorted(rows, key=terminal.urgency)
     if not show_all:
         shown = shown[:terminal.TOP]
