@@ -60,16 +60,16 @@ def test_demo_runs_the_loop_and_mails_the_alert(demo_run, truth):
 def test_demo_prints_the_few_problems_it_plants_not_noise(demo_run):
     """The world reaches last year by the real clock: the check shows last year's planted problems, and the
     older gaps as one line of history — well under 60 lines."""
-    from demo.recent import PLANTED, last_year
+    from demo.recent import PLANTED, planted_year
 
     _, proc = demo_run
     out = proc.stdout
     check = out[out.index("2. 核查"):out.index("3. 发送")].splitlines()
     assert len(check) < 60, "\n".join(check)
-    rows = [line for line in check if line.startswith("│") and f"│ {last_year(date.today())} │" in line]
+    rows = [line for line in check if line.startswith("│") and f"│ {planted_year(date.today())} │" in line]
     kinds = {k for k in ("逾期未发布", "数字不符", "逾期发布") if any(k in r for r in rows)}
     assert kinds == {"逾期未发布", "数字不符", "逾期发布"}
-    assert all(any(name in r for name in ("清源县人民政府", "大河镇", "青山乡")) for r in rows)
+    assert all(any(name in r for name in ("清源县教育局", "大河镇", "青山乡")) for r in rows)
     assert len(PLANTED) == 3 and "历史问题" in "\n".join(check)
 
 
@@ -90,9 +90,9 @@ def query(server, name: str, **params) -> list[dict]:
 
 
 def test_last_years_missing_report_is_the_planted_one(served, truth):
-    from demo.recent import PLANTED, last_year
+    from demo.recent import PLANTED, planted_year
 
-    got = {r["单位代码"] for r in query(served, "missing", year=str(last_year(date.today())))}
+    got = {r["单位代码"] for r in query(served, "missing", year=str(planted_year(date.today())))}
     assert got == {code for code, what in PLANTED.items() if what == "missing"}
 
 
