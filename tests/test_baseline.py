@@ -66,7 +66,7 @@ def test_first_night_lists_past_gaps_once_as_history_and_this_years_deadline_ale
     assert world.open() == {(SHIQIAO.code, 2025, "missing", ""), (COUNTY.code, 2025, "missing", "")}
     assert history(world) == {LIUXI.code: [2021, 2023, 2024], DONGPO.code: [2021, 2022, 2023, 2024],
                               SHIQIAO.code: [2021, 2022, 2023, 2024], COUNTY.code: [2021, 2022, 2023, 2024]}
-    assert len(first.history) == 15 and len(first.changes.opened) == 2
+    assert len(first.history) == 15 and first.history_recorded == 15 and len(first.changes.opened) == 2
 
     with SmtpServer() as server:
         smtp = server.env()
@@ -89,6 +89,7 @@ def test_first_night_lists_past_gaps_once_as_history_and_this_years_deadline_ale
         world.night(at(2026, 11, 30), ok=CODES)
         later = world.check(at(2026, 12, 1, 3))
         assert not later.changes.opened and not later.changes.closed
+        assert len(later.history) == 15 and later.history_recorded == 0
         assert send_alerts(world.store, now=at(2026, 12, 1, 7), config=world.config, smtp=settings).queued == 0
 
         # this year's deadline: Liuxi and Dongpo publish their 2026 reports, Shiqiao does not
