@@ -247,3 +247,18 @@ def test_a_group_message_is_the_summary_and_a_link(world):
     assert lines[-1] == "详情：http://127.0.0.1:8001/nianbao/open_alerts"
     assert not any("年度未发布" in line for line in lines)  # the history's unit lines stay in the email
     assert len(lines) <= 15
+
+
+def test_several_rules_failing_in_one_new_report_are_one_block(world):
+    spec = seed_spec("001")
+    spec.unit, spec.year, spec.published = LIUXI.name, 2025, date(2026, 1, 20)
+    spec.cells = {**spec.cells, "t3.granted.natural": "178"}  # 予以公开 no longer adds up: two rules fail
+    rid = world.publish(render_html(spec), LIUXI.code, page="http://qh.example/lx/2025.html", year=2025)
+    world.night(at(2026, 11, 29), ok=CODES)
+    world.check(at(2026, 11, 30, 3))
+    assert {r for _, _, k, r in world.open() if k == "inconsistent"} == {"T3-HANDLED-SUM", "T3-ROW-TOTAL"}
+    (digest,) = send_alerts(world.store, now=at(2026, 11, 30, 7), config=world.config, dry_run=True).messages
+    text = digest.get_body(("plain",)).get_content()
+    assert "【新】青禾县 · 柳溪镇人民政府：2025 年度报告数字对不上（2 条规则：T3-HANDLED-SUM、T3-ROW-TOTAL）" in text
+    assert "表三·予以公开：自然人 178 + 商业企业 3 + 社会公益组织 2 + 其他 3 = 186，但总计 185，相差 1" in text
+    assert text.count(f"报告数据：http://127.0.0.1:8001/nianbao/reports/{rid}") == 1
