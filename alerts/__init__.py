@@ -4,8 +4,12 @@
 - :mod:`alerts.expected` — the ``expected_reports`` table: which reports each unit owes, and their status
 - :mod:`alerts.runs` — crawl runs that did not finish, scheduled nights that were missed
 - :mod:`alerts.check` — ``nianbao check``: the above → findings → :mod:`alerts.state` (open / remind / close)
-- :mod:`alerts.digest` — building the Chinese digest per recipient (text + HTML), apart from sending it
+- :mod:`alerts.baseline` — old years' problems found by a first check: history told once, not alerts
+- :mod:`alerts.ack` — a person's verdict on an alert (已核实 / 误报 / 暂缓) and its history; reopening
+- :mod:`alerts.digest` / :mod:`alerts.sections` — the Chinese digest per recipient, its sections written
+  once and rendered alike as text and HTML, apart from sending it
 - :mod:`alerts.mailer` / :mod:`alerts.webhooks` — the outbox, SMTP and group webhooks
 - :mod:`alerts.notify` — ``nianbao alerts send``: due alerts → digests → outbox → delivery
-- :mod:`alerts.testing` — a controlled world and a real SMTP server
+- :mod:`alerts.terminal` — the summary-first terminal output of the click verbs (:mod:`app.alerts_cli`);
+  :mod:`alerts.testing` — a controlled world and a real SMTP server
 """

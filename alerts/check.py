@@ -47,6 +47,7 @@ class CheckResult:
     units: int = 0
     history: list[Finding] = field(default_factory=list)  # old years' problems kept as history, not alerts
     reopened: list[int] = field(default_factory=list)  # acknowledged alerts whose report changed
+    history_recorded: int = 0  # history findings recorded tonight for the first time
 
 
 def run_check(store: Store, *, now: datetime | None = None, registry: Registry | None = None,
@@ -84,10 +85,11 @@ def run_check(store: Store, *, now: datetime | None = None, registry: Registry |
                                        open_keys={state_mod.key_of(r) for r in state_mod.open_alerts(db)},
                                        now=now, window_days=config.alert_window_days)
     changes = reconcile(db, findings, now, held=builder.held, resolution=builder.resolution)
-    baseline.record(db, history, deadlines, now)
+    recorded = baseline.record(db, history, deadlines, now)
     reopened = ack.reopen_changed(db, now)
     return CheckResult(statuses=Counter(e.status for e in expected), changes=changes, findings=findings,
-                       network_down=latest_down, units=len(registry.units), history=history, reopened=reopened)
+                       network_down=latest_down, units=len(registry.units), history=history, reopened=reopened,
+                       history_recorded=recorded)
 
 
 class _Findings:

@@ -244,7 +244,8 @@ def render_html(digest: Digest, now: datetime, config: AlertConfig) -> str:
 def render_webhook(digest: Digest, now: datetime, config: AlertConfig) -> str:
     """A group message (WeCom, DingTalk): the summary, the new findings in a line each, and a link."""
     ctx = Context(aware(now), config)
-    lines = [_intro(digest), ""] + to_text(summary_section(digest, ctx)[1:])
+    summary = [line.replace("（见文末）", "（见邮件）") for line in to_text(summary_section(digest, ctx)[1:])]
+    lines = [_intro(digest), ""] + summary
     new = sorted((i for i in digest.items if i.state == "new"), key=lambda i: (i.sort_group(), i.sort_key()))
     if new:
         lines += ["", "新问题："]

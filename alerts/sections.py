@@ -192,7 +192,20 @@ def units_section(digest: Digest, ctx: Context) -> list[Block]:
 
 
 def _unit_blocks(items: list[DigestItem], ctx: Context) -> list[Block]:
-    out = [_item_block(i, ctx) for i in items if i.state == "new"]
+    out: list[Block] = []
+    by_report: dict[str, list[DigestItem]] = {}  # several rules failing in one new report: one block
+    for i in items:
+        if i.state == "new" and i.alert["kind"] == "inconsistent" and i.alert["report"]:
+            by_report.setdefault(i.alert["report"], []).append(i)
+    for i in items:
+        if i.state != "new":
+            continue
+        same = by_report.get(i.alert["report"]) if i.alert["kind"] == "inconsistent" else None
+        if same and len(same) > 1:
+            if i is same[0]:
+                out.append(_report_block(same, ctx))
+        else:
+            out.append(_item_block(i, ctx))
     reminders = [i for i in items if i.state == "reminder"]
     if reminders:
         out.append(_reminder_block(reminders, ctx))
@@ -210,6 +223,16 @@ def _item_block(item: DigestItem, ctx: Context) -> Block:
         text += f"，已逾期 {days} 天"
         sub = [s for s in sub if s != f"已逾期 {days} 天"]
     return Block("item", text, item.state, sub=sub, links=item.links())
+
+
+def _report_block(items: list[DigestItem], ctx: Context) -> Block:
+    """New failures of several rules in one report: the rules in the headline, all the arithmetic, the
+    links once."""
+    first = items[0]
+    rules = "、".join(i.alert["rule"] for i in items)
+    text = f"{first.who}：{first.alert['year']} 年度报告数字对不上（{len(items)} 条规则：{rules}）"
+    sub = [d for i in items for d in (i.alert["payload"].get("details") or [])]
+    return Block("item", text, "new", sub=sub, links=first.links())
 
 
 def _reminder_block(items: list[DigestItem], ctx: Context) -> Block:

@@ -2,7 +2,8 @@
 
     NIANBAO_WEBHOOKS="wecombot://BOTKEY dingtalk://TOKEN/SECRET"
 
-Each URL gets one short summary per night (the digest of every item, cut to fit a group message). The
+Each URL gets one short message per night (:func:`alerts.digest.render_webhook`): the summary (counts
+per kind and per county), the new findings in a line each, and a link to the open alerts in Datasette. The
 URLs carry secrets, so they stay in the environment: the outbox stores only a label (``webhook:1``) and
 the URL is looked up again when sending. Without apprise installed (``pip install nianbao[webhooks]``)
 webhooks are skipped with a warning; email does not depend on them.

@@ -70,10 +70,11 @@ def _print_rows(rows: list[dict], title: str, *, show_all: bool, as_json: bool, 
     if as_json:
         click.echo(terminal.as_json(sorted(rows, key=terminal.urgency)))
         return
+    if not rows:
+        click.echo(f"{title}：无")
+        return
     for line in terminal.summary_lines(rows):
         click.echo(line)
-    if not rows:
-        return
     shown = sorted(rows, key=terminal.urgency)
     if not show_all:
         shown = shown[:terminal.TOP]
@@ -124,9 +125,9 @@ def check(db_path: str, registry_path: str | None, first_year: int | None, unrea
     counts = "，".join(f"{STATUS_NAMES.get(k, k)} {v}" for k, v in sorted(result.statuses.items(), key=lambda kv: -kv[1]))
     click.echo(f"{result.units} 个单位，应交报告：{counts or '无'}")
     click.echo(f"新开 {len(result.changes.opened)} 项，关闭 {len(result.changes.closed)} 项，未解决 {len(rows)} 项")
-    if result.history:
-        click.echo(f"历史问题 {len(result.history)} 项（截止日期已过 {config.alert_window_days} 天以上、首次核查即有）："
-                   "记录在 history_findings，只在下一封邮件中列一次，不提醒")
+    if result.history_recorded:
+        click.echo(f"新记录历史问题 {result.history_recorded} 项（截止日期已过 {config.alert_window_days} 天以上、首次核查即有）："
+                   "见 history_findings，只在下一封邮件中列一次，不提醒")
     if result.reopened:
         click.echo(f"重新打开 {len(result.reopened)} 项：核实后报告文档已更换")
     _print_rows(rows, "未解决的问题", show_all=show_all, as_json=False)

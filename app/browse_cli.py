@@ -21,7 +21,10 @@ _db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False, exi
 @click.option("--port", type=int, default=8001, show_default=True, help="Port to listen on.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 to be reachable from other machines).")
-def serve(db_path: str, port: int, host: str) -> None:
+@click.option("--root", is_flag=True,
+              help="Print a one-time link that signs you in as root (Datasette's --root): a signed-in user can "
+                   "settle alerts from a report's page. Set DATASETTE_SECRET to keep sign-ins across restarts.")
+def serve(db_path: str, port: int, host: str, root: bool) -> None:
     """Browse the store in Datasette, read-only, with Chinese titles, canned queries and report pages.
 
     Creates the readable views and the full-text index first (idempotent; safe while a crawl runs),
@@ -34,7 +37,7 @@ def serve(db_path: str, port: int, host: str) -> None:
     from browse.serve import serve as run
 
     click.echo(f"Datasette: http://{host}:{port}/  （Ctrl-C 停止）", err=True)
-    sys.exit(run(db_path, port=port, host=host))
+    sys.exit(run(db_path, port=port, host=host, root=root))
 
 
 @click.command()

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass
+from datetime import date
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -97,7 +98,7 @@ def run_demo(workdir: Path, *, port: int = 8001, exit_after_run: bool = False, c
         stale.unlink(missing_ok=True)
 
     console.rule("[bold]nianbao demo：本地演示政府网站")
-    with DemoWeb(build_world()) as web, MboxSMTP(mbox) as smtp:
+    with DemoWeb(build_world(today=date.today())) as web, MboxSMTP(mbox) as smtp:
         registry.write_text(web.registry_yaml(), encoding="utf-8")
         console.print(f"演示网站 {len(web.world.sites)} 个（仅本机 127.0.x.x），名录：{registry}")
         env = {**os.environ, "NIANBAO_SMTP_HOST": "127.0.0.1", "NIANBAO_SMTP_PORT": str(smtp.port),

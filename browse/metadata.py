@@ -115,6 +115,49 @@ ORDER BY year DESC, county
     },
 }
 
+# alert kinds in Chinese, for the alert queries (alerts.state.KINDS, kept here as SQL)
+def _kind_case(column: str) -> str:
+    from alerts.state import KINDS
+
+    whens = " ".join(f"WHEN '{k}' THEN '{label}'" for k, (label, _) in KINDS.items())
+    return f"CASE {column} {whens} ELSE {column} END"
+
+
+CANNED_QUERIES["open_alerts"] = {
+    "title": "未解决的问题：提醒中的和已核实的",
+    "description": "每个仍未解决的问题一行：单位、年度、类型、内容、开始日期、已提醒次数，以及有人核实时的结论（已核实、误报、暂缓）、"
+                   "核实人、时间和说明。已核实的问题不再提醒；报告文档更换时自动重新打开。核实记录见 alert_events 表。"
+                   "可按县区（名称或代码）筛选，留空为全部。",
+    "sql": f"""
+SELECT a.id AS 编号, u.county AS 县区, u.name AS 单位, a.unit_code AS 单位代码, NULLIF(a.year, 0) AS 年度,
+       {_kind_case('a.kind')} AS 类型, json_extract(a.payload, '$.headline') AS 内容,
+       substr(a.opened_at, 1, 10) AS 开始, a.reminders AS 已提醒,
+       e.verdict AS 核实结论, e.actor AS 核实人, e.at AS 核实时间, e.note AS 核实说明, a.report AS 报告
+FROM alerts a
+LEFT JOIN units u ON u.code = a.unit_code
+LEFT JOIN alert_events e ON e.id = (SELECT max(id) FROM alert_events WHERE alert_id = a.id) AND e.action = 'ack'
+WHERE a.closed_at IS NULL
+  AND (:county = '' OR u.county = :county OR u.county_code = :county)
+ORDER BY e.verdict IS NOT NULL, u.county, a.unit_code, a.year DESC, a.kind
+""",
+}
+
+CANNED_QUERIES["history"] = {
+    "title": "历史问题：首次核查时已有的缺报和问题",
+    "description": "首次核查一个单位（或把起始年度提前）时，截止日期已过一年以上的年度中已有的问题：记录在这里，在下一封邮件中列一次，"
+                   "不作为新问题提醒。「现在」是该年度报告目前的发布情况（补发后会变）。可按县区筛选。",
+    "sql": f"""
+SELECT u.county AS 县区, u.name AS 单位, h.unit_code AS 单位代码, h.year AS 年度, {_kind_case('h.kind')} AS 类型,
+       h.headline AS 内容, e.status AS 发布情况, substr(h.recorded_at, 1, 10) AS 记录日期,
+       substr(h.told_at, 1, 10) AS 通知日期, h.report AS 报告
+FROM history_findings h
+LEFT JOIN units u ON u.code = h.unit_code
+LEFT JOIN expected_reports e ON e.unit_code = h.unit_code AND e.year = h.year
+WHERE (:county = '' OR u.county = :county OR u.county_code = :county)
+ORDER BY u.county, h.unit_code, h.kind, h.year
+""",
+}
+
 _REPORT_COLUMNS = {
     "id": "报告编号（文档 SHA-256 前 16 位，同一文档多份报告时加 -序号）",
     "document": "原始文档的 SHA-256（documents/raw 表）",
@@ -190,7 +233,9 @@ def build_metadata(database: str = "nianbao") -> dict[str, Any]:
     tables: dict[str, Any] = {
         "reports": {
             "title": "年度报告",
-            "description": "每份解析过的年度报告一行：单位、年度、格式、发布日期、校验结果。可全文检索标题、单位和正文（按三字片段检索：至少输入三个字，如「东城镇」「行政复议」）。",
+            "description": "每份解析过的年度报告一行：单位、年度、格式、发布日期、校验结果。可全文检索标题、单位和正文（逐字检索，两个字即可，如「东城」「复议」；多个词用空格分开）。",
+            "fts_table": "reports_fts",
+            "fts_pk": "rowid",
             "facets": ["status", "year", "format", "kind"],
             "sort_desc": "year",
             "label_column": "title",
@@ -198,7 +243,7 @@ def build_metadata(database: str = "nianbao") -> dict[str, Any]:
         },
         "report_overview": {
             "title": "报告一览",
-            "description": "每份报告一行，附单位所属县区、层级、发布情况和主要数字（本年新收申请、办理结果、行政复议、行政诉讼……）以及未通过的错误级规则。点击编号查看按官方格式排版的报告页。全文检索至少输入三个字。",
+            "description": "每份报告一行，附单位所属县区、层级、发布情况和主要数字（本年新收申请、办理结果、行政复议、行政诉讼……）以及未通过的错误级规则。点击编号查看按官方格式排版的报告页。全文检索两个字即可（如「东城」）。",
             "facets": ["county", "level", "year", "format", "status", "timeliness"],
             "sort_desc": "year",
             "fts_table": "reports_fts",
@@ -305,6 +350,25 @@ def build_metadata(database: str = "nianbao") -> dict[str, Any]:
             "sort_desc": "id",
         },
         "runs": {"title": "抓取运行", "description": "每次抓取运行：开始、结束、状态、统计。", "sort_desc": "id"},
+        "alerts": {
+            "title": "问题",
+            "description": "nianbao check 发现的每个问题一行（打开、提醒、关闭）；payload 是邮件中的内容。未解决的问题及其核实情况见「未解决的问题」查询。",
+            "facets": ["kind", "year"],
+            "sort_desc": "id",
+        },
+        "alert_events": {
+            "title": "核实记录",
+            "description": "对问题的核实（已核实、误报、暂缓）和自动重新打开：谁、何时、为什么，以及当时针对的报告。",
+            "facets": ["action", "verdict", "actor"],
+            "sort_desc": "id",
+            "columns": {"alert_id": "问题编号（alerts 表）", "at": "时间（UTC）", "action": "ack 核实 · reopen 重新打开",
+                        "verdict": "结论", "actor": "核实人", "note": "说明", "report": "当时的报告"},
+        },
+        "history_findings": {
+            "title": "历史问题",
+            "description": "首次核查时截止日期已过一年以上的年度中已有的问题：只在邮件中列一次，不提醒。",
+            "facets": ["kind", "year"],
+        },
     }
     links = " · ".join(
         f'<a href="/{database}/{name}">{q["title"].split("：")[0]}</a>' for name, q in CANNED_QUERIES.items())

@@ -57,11 +57,11 @@ def write_metadata(db_path: str | Path, directory: str | Path) -> Path:
 
 
 def datasette_command(db_path: str | Path, metadata_path: str | Path, *, port: int = DEFAULT_PORT,
-                      host: str = "127.0.0.1") -> list[str]:
-    """The ``python -m datasette serve …`` command line."""
+                      host: str = "127.0.0.1", root: bool = False) -> list[str]:
+    """The ``python -m datasette serve …`` command line (``root``: print a sign-in link for root)."""
     cmd = [sys.executable, "-m", "datasette", "serve", str(db_path), "-m", str(metadata_path),
            "--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR),
-           "-h", host, "-p", str(port)]
+           "-h", host, "-p", str(port)] + (["--root"] if root else [])
     for name, value in SETTINGS.items():
         cmd += ["--setting", name, str(value)]
     return cmd
@@ -158,7 +158,7 @@ class DatasetteServer:
         self.stop()
 
 
-def serve(db_path: str | Path, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> int:
+def serve(db_path: str | Path, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1", root: bool = False) -> int:
     """Prepare the store and run Datasette in the foreground until interrupted; returns its exit code.
 
     SIGTERM and Ctrl-C are passed on to Datasette, so stopping ``nianbao serve`` never leaves it running.
@@ -166,7 +166,8 @@ def serve(db_path: str | Path, *, port: int = DEFAULT_PORT, host: str = "127.0.0
     prepare(db_path)
     with tempfile.TemporaryDirectory(prefix="nianbao-datasette-") as tmp:
         metadata = write_metadata(db_path, tmp)
-        proc = subprocess.Popen(datasette_command(db_path, metadata, port=port, host=host), env=datasette_env())
+        proc = subprocess.Popen(datasette_command(db_path, metadata, port=port, host=host, root=root),
+                                env=datasette_env())
         previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
         try:
             return proc.wait()

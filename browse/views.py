@@ -238,14 +238,31 @@ VIEWS: dict[str, str] = {
 }
 
 FTS_COLUMNS = ["title", "text", "unit"]
+FTS_TABLE = "reports_fts"
+
+# The index holds text segmented per Chinese character (crawler.searchtext), so two-character names
+# are found; contentless (the text is in ``reports``), kept current by triggers.
+_FTS_SQL = f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title, text, unit, content='', tokenize='unicode61 remove_diacritics 2')"
+_NEW = ", ".join(f"nianbao_chars(new.{c})" for c in FTS_COLUMNS)
+_OLD = ", ".join(f"nianbao_chars(old.{c})" for c in FTS_COLUMNS)
+_COLS = ", ".join(FTS_COLUMNS)
+_TRIGGERS = {
+    "reports_fts_ai": f"CREATE TRIGGER reports_fts_ai AFTER INSERT ON reports BEGIN "
+                      f"INSERT INTO {FTS_TABLE} (rowid, {_COLS}) VALUES (new.rowid, {_NEW}); END",
+    "reports_fts_ad": f"CREATE TRIGGER reports_fts_ad AFTER DELETE ON reports BEGIN "
+                      f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, {_COLS}) VALUES ('delete', old.rowid, {_OLD}); END",
+    "reports_fts_au": f"CREATE TRIGGER reports_fts_au AFTER UPDATE OF {_COLS} ON reports BEGIN "
+                      f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, {_COLS}) VALUES ('delete', old.rowid, {_OLD}); "
+                      f"INSERT INTO {FTS_TABLE} (rowid, {_COLS}) VALUES (new.rowid, {_NEW}); END",
+}
 
 
 def prepare(db_path: str | Path) -> None:
     """Create (or refresh) the views and the full-text index of reports; idempotent.
 
     The FTS table ``reports_fts`` is kept current by triggers, so reports the crawler stores while
-    Datasette serves are searchable at once. It is rebuilt only when missing or when its triggers are
-    (a table rebuild elsewhere may drop triggers).
+    Datasette serves are searchable at once. It is rebuilt only when missing, when its triggers are
+    (a table rebuild elsewhere may drop triggers), or when it is an older kind of index (trigram).
     """
     from alerts.coverage import ensure_schema as coverage_schema
 
@@ -258,20 +275,36 @@ def prepare(db_path: str | Path) -> None:
                 db.execute(f"DROP VIEW IF EXISTS [{name}]")
                 db.execute(f"CREATE VIEW [{name}] AS {sql.strip()}")
         _ensure_fts(db)
+        _ensure_alert_tables(db)
     finally:
         store.close()
 
 
+def _ensure_alert_tables(db) -> None:
+    """The alert tables the canned queries read, empty until ``nianbao check`` fills them."""
+    from alerts import ack, baseline
+
+    ack.ensure_schema(db)  # alerts and alert_events
+    baseline.ensure_schema(db)
+
+
 def _ensure_fts(db) -> None:
-    table = db["reports"]
-    triggers = {t.name for t in db.triggers}
-    wanted = {f"reports_{op}" for op in ("ai", "ad", "au")}
-    if table.detect_fts() == "reports_fts" and wanted <= triggers:
+    row = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [FTS_TABLE]).fetchone()
+    triggers = {t.name: t.sql for t in db.triggers}
+    if row and row[0] == _FTS_SQL and all(triggers.get(n) == sql for n, sql in _TRIGGERS.items()):
         return
-    table.enable_fts(FTS_COLUMNS, fts_version="FTS5", create_triggers=True, replace=True,
-                     tokenize="trigram")
+    with db.conn:
+        # sqlite-utils' trigram index of earlier versions had triggers reports_ai/ad/au
+        for name in ("reports_ai", "reports_ad", "reports_au", *_TRIGGERS):
+            db.execute(f"DROP TRIGGER IF EXISTS [{name}]")
+        db.execute(f"DROP TABLE IF EXISTS [{FTS_TABLE}]")
+        db.execute(_FTS_SQL)
+        db.execute(f"INSERT INTO {FTS_TABLE} (rowid, {_COLS}) SELECT rowid, "
+                   + ", ".join(f"nianbao_chars({c})" for c in FTS_COLUMNS) + " FROM reports")
+        for sql in _TRIGGERS.values():
+            db.execute(sql)
 
 
 def fts_available(db) -> bool:
     """Whether ``reports_fts`` exists (it does after :func:`prepare`)."""
-    return db["reports"].detect_fts() is not None
+    return db[FTS_TABLE].exists()

@@ -22,7 +22,7 @@ import sqlite_utils
 from parsers import PARSER_VERSION
 from parsers.model import Cell, ParseFailure, Report, RuleResult
 
-from . import fingerprints, rawcodec
+from . import fingerprints, rawcodec, searchtext
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -211,6 +211,7 @@ class Store:
         rawcodec.ensure(conn)  # raw documents compressed (an older database is migrated once)
         if "inferred" not in {c[1] for c in conn.execute("PRAGMA table_info(cells)")}:  # a store made before it
             conn.execute("ALTER TABLE cells ADD COLUMN inferred INTEGER NOT NULL DEFAULT 0")
+        searchtext.register(conn)  # the full-text index's triggers segment text with it (browse.views)
 
     def close(self) -> None:
         self.db.close()

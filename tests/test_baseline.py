@@ -66,7 +66,7 @@ def test_first_night_lists_past_gaps_once_as_history_and_this_years_deadline_ale
     assert world.open() == {(SHIQIAO.code, 2025, "missing", ""), (COUNTY.code, 2025, "missing", "")}
     assert history(world) == {LIUXI.code: [2021, 2023, 2024], DONGPO.code: [2021, 2022, 2023, 2024],
                               SHIQIAO.code: [2021, 2022, 2023, 2024], COUNTY.code: [2021, 2022, 2023, 2024]}
-    assert len(first.history) == 15 and len(first.changes.opened) == 2
+    assert len(first.history) == 15 and first.history_recorded == 15 and len(first.changes.opened) == 2
 
     with SmtpServer() as server:
         smtp = server.env()
@@ -89,6 +89,7 @@ def test_first_night_lists_past_gaps_once_as_history_and_this_years_deadline_ale
         world.night(at(2026, 11, 30), ok=CODES)
         later = world.check(at(2026, 12, 1, 3))
         assert not later.changes.opened and not later.changes.closed
+        assert len(later.history) == 15 and later.history_recorded == 0
         assert send_alerts(world.store, now=at(2026, 12, 1, 7), config=world.config, smtp=settings).queued == 0
 
         # this year's deadline: Liuxi and Dongpo publish their 2026 reports, Shiqiao does not
@@ -129,6 +130,22 @@ def test_a_change_to_an_old_year_judged_before_is_an_alert(world):
     world.night(at(2026, 12, 2), ok=CODES)
     world.check(at(2026, 12, 2, 3))
     assert (DONGPO.code, 2023, "inconsistent", "T3-BALANCE") in world.open()
+
+
+def assert_same_words(text: str, html_part: str) -> None:
+    """Every line of the text part, without its decoration, is in the HTML part's text, in the same order."""
+    import html as html_mod
+    import re
+
+    flat = html_mod.unescape(re.sub(r"<[^>]+>", "", html_part))
+    at = 0
+    for line in text.splitlines():
+        words = line.strip().strip("═—").strip().removeprefix("· ")
+        if not words:
+            continue
+        found = flat.find(words, at)
+        assert found >= 0, f"not in the HTML part (or out of order): {words}"
+        at = found + len(words)
 
 
 def _county(n_towns: int = 25, n_depts: int = 4) -> list[Unit]:
@@ -180,9 +197,7 @@ def test_a_30_unit_countys_digests_fit_on_two_screens(tmp_path):
             (ARTIFACTS / f"digest-30-units-{name}.txt").write_text(text, encoding="utf-8")
             (ARTIFACTS / f"digest-30-units-{name}.html").write_text(html, encoding="utf-8")
             assert len(text.splitlines()) <= 100, (name, len(text.splitlines()))
-            # the same words in the same order in both parts
-            for line in ("══ 概览 ══", "══ 青禾县 ══"):
-                assert line.strip("═ ") in html
+            assert_same_words(text, html)
         first_text = messages[0].get_body(("plain",)).get_content()
         history_part = first_text[first_text.index("══ 历史缺报 ══"):]
         assert history_part.count("年度未发布") == 30  # every unit lacks 2021-2023: one line each
@@ -192,3 +207,58 @@ def test_a_30_unit_countys_digests_fit_on_two_screens(tmp_path):
         assert "历史缺报" not in week
     finally:
         w.close()
+
+
+def test_a_group_message_is_the_summary_and_a_link(world):
+    pytest.importorskip("apprise")
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        publish(world, LIUXI, 2025, broken=True)
+        world.night(at(2026, 11, 29), ok=CODES)
+        world.check(at(2026, 11, 30, 3))
+        from alerts.mailer import SmtpSettings
+
+        with SmtpServer() as server:
+            send_alerts(world.store, now=at(2026, 11, 30, 7), config=world.config,
+                        smtp=SmtpSettings.from_env(server.env()),
+                        webhooks=[f"json://127.0.0.1:{httpd.server_address[1]}/hook"])
+    finally:
+        httpd.shutdown()
+    (body,) = received
+    lines = body["message"].splitlines()
+    assert "新问题 4 项：逾期未发布 3、数字不符 1" in lines
+    assert "· 青禾县：逾期未发布 3（新 3）、数字不符 1（新 1）；历史问题 4 个单位 16 项（见邮件）" in lines
+    assert lines[-1] == "详情：http://127.0.0.1:8001/nianbao/open_alerts"
+    assert not any("年度未发布" in line for line in lines)  # the history's unit lines stay in the email
+    assert len(lines) <= 15
+
+
+def test_several_rules_failing_in_one_new_report_are_one_block(world):
+    spec = seed_spec("001")
+    spec.unit, spec.year, spec.published = LIUXI.name, 2025, date(2026, 1, 20)
+    spec.cells = {**spec.cells, "t3.granted.natural": "178"}  # 予以公开 no longer adds up: two rules fail
+    rid = world.publish(render_html(spec), LIUXI.code, page="http://qh.example/lx/2025.html", year=2025)
+    world.night(at(2026, 11, 29), ok=CODES)
+    world.check(at(2026, 11, 30, 3))
+    assert {r for _, _, k, r in world.open() if k == "inconsistent"} == {"T3-HANDLED-SUM", "T3-ROW-TOTAL"}
+    (digest,) = send_alerts(world.store, now=at(2026, 11, 30, 7), config=world.config, dry_run=True).messages
+    text = digest.get_body(("plain",)).get_content()
+    assert "【新】青禾县 · 柳溪镇人民政府：2025 年度报告数字对不上（2 条规则：T3-HANDLED-SUM、T3-ROW-TOTAL）" in text
+    assert "表三·予以公开：自然人 178 + 商业企业 3 + 社会公益组织 2 + 其他 3 = 186，但总计 185，相差 1" in text
+    assert text.count(f"报告数据：http://127.0.0.1:8001/nianbao/reports/{rid}") == 1

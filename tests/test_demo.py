@@ -14,6 +14,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import date
 from email import message_from_bytes, policy
 
 import pytest
@@ -37,7 +38,7 @@ def truth():
     """The demo world's ground truth (unit codes and years do not depend on ports)."""
     import yaml
 
-    with DemoWeb(build_world(), prerender=False) as web:
+    with DemoWeb(build_world(today=date.today()), prerender=False) as web:
         names = {u["code"]: u["name"] for u in yaml.safe_load(web.registry_yaml())["units"]}
         return {"expected": web.expected(), "missing": set(web.missing()), "unreachable": set(web.unreachable()),
                 "names": names}
@@ -56,6 +57,22 @@ def test_demo_runs_the_loop_and_mails_the_alert(demo_run, truth):
     assert "<table" in html or "<ul" in html
 
 
+def test_demo_prints_the_few_problems_it_plants_not_noise(demo_run):
+    """The world reaches last year by the real clock: the check shows last year's planted problems, and the
+    older gaps as one line of history — well under 60 lines."""
+    from demo.recent import PLANTED, planted_year
+
+    _, proc = demo_run
+    out = proc.stdout
+    check = out[out.index("2. 核查"):out.index("3. 发送")].splitlines()
+    assert len(check) < 60, "\n".join(check)
+    rows = [line for line in check if line.startswith("│") and f"│ {planted_year(date.today())} │" in line]
+    kinds = {k for k in ("逾期未发布", "数字不符", "逾期发布") if any(k in r for r in rows)}
+    assert kinds == {"逾期未发布", "数字不符", "逾期发布"}
+    assert all(any(name in r for name in ("清源县教育局", "大河镇", "青山乡")) for r in rows)
+    assert len(PLANTED) == 3 and "历史问题" in "\n".join(check)
+
+
 @pytest.fixture(scope="module")
 def served(demo_run):
     from browse.serve import DatasetteServer
@@ -70,6 +87,13 @@ def query(server, name: str, **params) -> list[dict]:
     url = f"{server.url}/nianbao/{name}.json?" + urllib.parse.urlencode({**params, "_shape": "array", "_size": "max"})
     with urllib.request.urlopen(url, timeout=20) as r:
         return json.loads(r.read())
+
+
+def test_last_years_missing_report_is_the_planted_one(served, truth):
+    from demo.recent import PLANTED, planted_year
+
+    got = {r["单位代码"] for r in query(served, "missing", year=str(planted_year(date.today())))}
+    assert got == {code for code, what in PLANTED.items() if what == "missing"}
 
 
 def test_missing_query_matches_the_ground_truth(served, truth):

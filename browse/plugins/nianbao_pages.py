@@ -7,6 +7,7 @@ Pages (under ``/-/nianbao``):
 - ``/counties?year=Y`` — the share of each county's units on time, late and missing, as a chart;
 - ``/raw/{sha256}`` — the raw document as crawled, with its content type and file name;
 - ``/county/{code}/{year}`` — a county's annual scorecard (年度考核), printable (:mod:`browse.scorecard`).
+- ``/ack/{alert id}`` — POST only, for a signed-in actor: settle an alert from the report page (browse.acks).
 
 ``render_cell`` turns report ids, unit codes and document hashes in tables, views and canned queries
 into links to these pages, and shows status words in Chinese.
@@ -24,11 +25,13 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from browse.acks import VERDICTS, ack_post, report_alerts
 from browse.charts import bar_chart, share_chart
 from browse.metadata import PLUGIN, ROUTE, STATUS_NAMES, TIMELINESS_NAMES, vega_fragment
 from browse.report import counties_context, report_context, unit_context
 from browse.scorecard import county_context
 from crawler.rawcodec import unpack
+from crawler.searchtext import match_query, register
 
 REPORT_COLUMNS = {"report", "报告"}  # columns holding a report id, wherever they are
 UNIT_CODE_COLUMNS = {"unit_code", "单位代码"}
@@ -36,6 +39,14 @@ KIND_TYPES = {"html": "text/html", "text": "text/plain; charset=utf-8", "pdf": "
               "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
               "doc": "application/msword", "wps": "application/vnd.ms-works", "xls": "application/vnd.ms-excel",
               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zip": "application/zip"}
+
+
+@hookimpl(trylast=True)  # after Datasette's own, so that its escape_fts is replaced by ours
+def prepare_connection(conn):
+    """Search per Chinese character: ``?_search=柳溪`` becomes the phrase ``"柳 溪"`` over the index of
+    per-character text (crawler.searchtext), so two-character names are found."""
+    register(conn)
+    conn.create_function("escape_fts", 1, match_query)
 
 
 def _database_name(datasette) -> str:
@@ -58,8 +69,15 @@ async def report_page(datasette, request):
     ctx = await db.execute_fn(lambda conn: report_context(conn, rid))
     if ctx is None:
         raise NotFound(f"没有编号为 {rid} 的报告")
-    ctx.update(database=name, route=ROUTE, chart=Markup(ctx["chart"]) if ctx["chart"] else None)
+    alerts = await db.execute_fn(lambda conn: report_alerts(conn, ctx["report"]))
+    ctx.update(database=name, route=ROUTE, chart=Markup(ctx["chart"]) if ctx["chart"] else None,
+               alerts=alerts, verdicts=VERDICTS, actor=request.actor)
     return Response.html(await datasette.render_template("nianbao_report.html", ctx, request=request))
+
+
+async def ack_page(datasette, request):
+    name, _ = await _database(datasette, request)
+    return await ack_post(datasette, request, name)
 
 
 async def unit_page(datasette, request):
@@ -135,6 +153,7 @@ def register_routes():
         (rf"^{prefix}/counties$", counties_page),
         (rf"^{prefix}/raw/(?P<sha256>[0-9a-f]{{64}})$", raw_document),
         (rf"^{prefix}/county/(?P<code>[^/]+)/(?P<year>\d{{4}})$", county_page),
+        (rf"^{prefix}/ack/(?P<id>[0-9]+)$", ack_page),
     ]
 
 

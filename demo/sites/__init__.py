@@ -18,6 +18,7 @@ addresses of the sites before it stay as they are).
 
 from __future__ import annotations
 
+from datetime import date
 from types import ModuleType
 
 from ..world import (  # noqa: F401 - the world's model, re-exported for callers of build_world()
@@ -81,12 +82,20 @@ def family(shape: str) -> ModuleType:
         raise ValueError(f"no demo site family serves shape {shape!r}") from None
 
 
-def build_world(*, seed: int = 0, scale: int = 0) -> World:
-    """The default demo world (one site per family on 127.0.1.x), plus ``scale`` tiny TRS sites on 127.1.x.y."""
+def build_world(*, seed: int = 0, scale: int = 0, today: date | None = None) -> World:
+    """The default demo world (one site per family on 127.0.1.x), plus ``scale`` tiny TRS sites on 127.1.x.y.
+
+    ``today``: carry the world's reports on to last year by that date, with last year's planted problems
+    (:mod:`demo.recent`; what ``nianbao demo`` shows). Without it the world ends with report year 2023.
+    """
     w = World(seed=seed, scale=scale)
     ip = iter(f"127.0.1.{i}" for i in range(1, 255))
     for fam in FAMILIES:
         fam.build(w, ip)
+    if today is not None:
+        from ..recent import continue_to
+
+        continue_to(w, today)
     for i in range(scale):
         trs.scale_site(w, i)
     return w
