@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
+from . import hints as hints_mod
 from .config import AlertConfig, aware, china_date, china_time
 from .state import KINDS, SYSTEM_KINDS, Due
 
@@ -87,6 +88,7 @@ class Digest:
     recipient: str
     day: date
     items: list[DigestItem] = field(default_factory=list)
+    hints: list[dict[str, Any]] = field(default_factory=list)  # 提示 (alerts.hints), apart from the alerts
 
     def count(self, state: str) -> int:
         return sum(1 for i in self.items if i.state == state)
@@ -98,10 +100,11 @@ class Digest:
     def counts_text(self) -> str:
         parts = [f"{label} {self.count(state)} 项" for state, label in
                  (("new", "新问题"), ("reminder", "仍未解决"), ("resolved", "已解决")) if self.count(state)]
-        return "，".join(parts)
+        return "，".join(parts + hints_mod.count_text(self))
 
     def subject(self) -> str:
-        counties = list(dict.fromkeys(i.county for i in sorted(self.items, key=_group_key)))
+        counties = list(dict.fromkeys([i.county for i in sorted(self.items, key=_group_key)]
+                                      + [short_county(h["unit"]["county"]) for h in self.hints]))
         where = "、".join(counties[:2]) + ("等" if len(counties) > 2 else "")
         return f"【年报监测】{where}：{self.counts_text()}（{self.day}）"
 
@@ -167,6 +170,7 @@ def build_digests(db: sqlite_utils.Database, due: Due, now: datetime, config: Al
                 to = recipients_of(row["unit_code"], units)
             for address in to:
                 digests.setdefault(address, Digest(address, day)).items.append(DigestItem(row, state, unit))
+    digests = hints_mod.attach(db, digests, units, now, recipients_of, lambda a: Digest(a, day))
     return [digests[a] for a in sorted(digests)]
 
 
@@ -196,6 +200,7 @@ def render_text(digest: Digest, now: datetime, config: AlertConfig) -> str:
                     lines.extend(f"    {d}" for d in item.details(now))
                 lines.extend(f"    {label}：{url}" for label, url in item.links())
             lines.append("")
+    lines += hints_mod.render_text(digest, config)
     lines += ["——", _footer(config)]
     return "\n".join(lines) + "\n"
 
@@ -222,6 +227,7 @@ def render_html(digest: Digest, now: datetime, config: AlertConfig) -> str:
                     out.append("<ul>" + "".join(f"<li>{s}</li>" for s in sub) + "</ul>")
                 out.append("</li>")
             out.append("</ul>")
+    out += hints_mod.render_html(digest, config)
     out.append(f'<hr><p style="color: #667085">{e(_footer(config))}</p></body></html>')
     return "\n".join(out)
 

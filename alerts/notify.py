@@ -17,7 +17,7 @@ from email.message import EmailMessage
 
 from crawler.store import Store
 
-from . import mailer, state
+from . import hints, mailer, state
 from .config import AlertConfig, ConfigError, aware
 from .digest import Digest, build_digests, overview, render_text, to_email
 from .mailer import Backoff, Delivery, SmtpSettings
@@ -76,5 +76,6 @@ def send_alerts(store: Store, *, now: datetime | None = None, config: AlertConfi
                                               recipient=label, subject=subject, body=result.webhook_text.encode(),
                                               now=now, alert_ids=sorted(told))
         state.mark_sent(db, told_due, now)
+        hints.mark_told(db, digests, now)  # 提示 are told once
     result.delivery = mailer.deliver(db, now, smtp=smtp, webhooks=webhooks, backoff=backoff)
     return result

@@ -20,9 +20,12 @@ import struct
 import zlib
 from functools import lru_cache
 
-from datasketch import MinHash
+from typing import TYPE_CHECKING
 
 from .model import Report
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SHINGLE = 5
 NUM_PERM = 128
@@ -80,6 +83,8 @@ def minhash(text: str) -> MinHash | None:
 
 @lru_cache(maxsize=256)  # a report's signature is wanted by its check, its storing and its peers' re-checks
 def _minhash(norm: str) -> MinHash:
+    from datasketch import MinHash  # imported on first use: its package pulls in scipy (~1 s at start-up)
+
     m = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)  # crc32: stable, 32-bit, twice sha1's speed
     m.update_batch([s.encode("utf-8") for s in shingles(norm)])
     return m

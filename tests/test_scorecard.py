@@ -172,3 +172,41 @@ def test_scorecard_query_is_listed(served):
     assert 'href="/-/nianbao/county/410101000000/2023"' in page  # the county links to its printable page
     meta = json.loads(get(server, "/-/metadata.json")[1])
     assert "county_scorecard" in meta["databases"]["nianbao"]["tables"]
+
+
+def test_digest_lists_findings_as_hints_once(tmp_path):
+    """提示 in the digest: the evaluator's findings, apart from the alerts, to the unit's and the county's
+    recipients, told once (a real SMTP send is tests/test_mail.py's business; here the digest itself)."""
+    from datetime import datetime, timezone
+
+    from alerts import hints
+    from alerts.config import AlertConfig
+    from alerts.digest import build_digests, render_html, render_text
+    from alerts.state import Due
+
+    path = tmp_path / "nianbao.db"
+    ids = build(path)
+    store = Store(path)
+    with store.db.conn:
+        store.db.execute("UPDATE units SET recipients = ? WHERE code = '410101000000'", ['["xxgk@jiaxian.test"]'])
+        store.db.execute("UPDATE units SET recipients = ? WHERE code = '410101102000'", ['["beishan@jiaxian.test"]'])
+    now, config = datetime(2024, 4, 2, tzinfo=timezone.utc), AlertConfig()
+    digests = {d.recipient: d for d in build_digests(store.db, Due(), now, config)}
+    assert sorted(digests) == ["beishan@jiaxian.test", "xxgk@jiaxian.test"]  # no alerts tonight, only 提示
+    county = digests["xxgk@jiaxian.test"]
+    assert {(h["report"], h["rule"]) for h in county.hints} == {
+        (ids["east_2023"], "COPY-OTHER-UNIT"), (ids["west_2023"], "COPY-OTHER-UNIT"),
+        (ids["north_2023"], "WRONG-YEAR"), (ids["north_2023"], "COPY-LAST-YEAR"),
+        (ids["north_2023"], "LAST-YEAR-FOLLOWUP")}  # its part 五 (the renderer's default) is silent on 2022's problems
+    assert county.items == [] and county.subject().startswith("【年报监测】甲县：提示 5 项")
+    text = render_text(county, now, config)
+    assert "══ 提示（评估性检查，不计入提醒；每项只告知一次） ══" in text
+    assert "【提示】甲县 · 北山镇人民政府：2023 年度报告 WRONG-YEAR：2023 年度报告中出现其他年度：统计期限写的是 2022 年" in text
+    assert f"{config.datasette_url}/nianbao/reports/{ids['north_2023']}" in text
+    assert "<code>COPY-OTHER-UNIT</code>" in render_html(county, now, config)
+    assert {h["rule"] for h in digests["beishan@jiaxian.test"].hints} == {"WRONG-YEAR", "COPY-LAST-YEAR",
+                                                                         "LAST-YEAR-FOLLOWUP"}
+    with store.db.conn:
+        hints.mark_told(store.db, list(digests.values()), now)
+    assert build_digests(store.db, Due(), now, config) == []  # told once
+    store.close()
