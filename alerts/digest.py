@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlite_utils
 
+from . import hints as hints_mod
 from .config import AlertConfig, aware, china_date, china_time
 from .coverage import digest_lines
 from .sections import SECTIONS, Context, summary_section, to_html, to_text
@@ -95,6 +96,7 @@ class Digest:
     day: date
     items: list[DigestItem] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)  # untold ``history_findings`` rows
+    hints: list[dict[str, Any]] = field(default_factory=list)  # 提示 (alerts.hints), apart from the alerts
     units: dict[str, dict[str, Any]] = field(default_factory=dict)
     system_group: str = SYSTEM_GROUP
 
@@ -126,11 +128,12 @@ class Digest:
                  (("new", "新问题"), ("reminder", "仍未解决"), ("resolved", "已解决")) if self.count(state)]
         if self.history:
             parts.append(f"历史问题 {len({r['unit_code'] for r in self.history})} 个单位")
-        return "，".join(parts)
+        return "，".join(parts + hints_mod.count_text(self))
 
     def subject(self) -> str:
         counties = list(dict.fromkeys([i.county for i in sorted(self.items, key=_group_key)]
-                                      + [self.county_of(r["unit_code"]) for r in self.history]))
+                                      + [self.county_of(r["unit_code"]) for r in self.history]
+                                      + [short_county(h["unit"]["county"]) for h in self.hints]))
         where = "、".join(counties[:2]) + ("等" if len(counties) > 2 else "")
         return f"【年报监测】{where}：{self.counts_text()}（{self.day}）"
 
@@ -199,6 +202,7 @@ def build_digests(db: sqlite_utils.Database, due: Due, now: datetime, config: Al
     for row in due.history:
         for address in recipients_of(row["unit_code"], units):
             digests.setdefault(address, Digest(address, day, units=units)).history.append(row)
+    digests = hints_mod.attach(db, digests, units, now, recipients_of, lambda a: Digest(a, day, units=units))
     return [digests[a] for a in sorted(digests)]
 
 
@@ -224,6 +228,7 @@ def render_text(digest: Digest, now: datetime, config: AlertConfig) -> str:
         blocks = section(digest, ctx)
         if blocks:
             lines += to_text(blocks) + [""]
+    lines += hints_mod.render_text(digest, config)  # 提示: the evaluator's findings, apart from the alerts
     lines += ["——", _footer(config)]
     return "\n".join(lines) + "\n"
 
@@ -237,6 +242,7 @@ def render_html(digest: Digest, now: datetime, config: AlertConfig) -> str:
            f"<p>您好：</p><p>{e(_intro(digest))}</p>"]
     for section in SECTIONS:
         out += to_html(section(digest, ctx))
+    out += hints_mod.render_html(digest, config)
     out.append(f'<hr><p style="color: #667085">{e(_footer(config))}</p></body></html>')
     return "\n".join(out)
 

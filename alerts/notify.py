@@ -17,7 +17,7 @@ from email.message import EmailMessage
 
 from crawler.store import Store
 
-from . import baseline, mailer, state
+from . import baseline, hints, mailer, state
 from .config import AlertConfig, ConfigError, aware
 from .digest import Digest, build_digests, overview, render_webhook, to_email
 from .mailer import Backoff, Delivery, SmtpSettings
@@ -79,5 +79,6 @@ def send_alerts(store: Store, *, now: datetime | None = None, config: AlertConfi
                                               now=now, alert_ids=sorted(told))
         state.mark_sent(db, told_due, now)
         baseline.mark_told(db, told_history, now)
+        hints.mark_told(db, digests, now)  # 提示 are told once
     result.delivery = mailer.deliver(db, now, smtp=smtp, webhooks=webhooks, backoff=backoff)
     return result

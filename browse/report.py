@@ -20,6 +20,7 @@ from parsers import schema
 from parsers.tables import layout
 
 from .charts import bar_chart
+from .compare import compare_context
 from .metadata import LEVEL_NAMES, SEVERITY_NAMES, STATUS_NAMES, TIMELINESS_NAMES
 
 TABLE_TITLES = {
@@ -101,7 +102,7 @@ def report_context(conn: sqlite3.Connection, report_id: str) -> dict[str, Any] |
                       title="历年本年新收政府信息公开申请数量（表三·总计）",
                       highlight=str(report["year"])) if len(history) > 1 else None
     return {"report": report, "tables": tables, "failed": failed, "unassessable": unassessable,
-            "passed": passed, "history": history, "chart": chart}
+            "passed": passed, "history": history, "chart": chart, "compare": compare_context(conn, report)}
 
 
 def _fill(cell: dict[str, Any], stored: dict[str, Any] | None, failing: list[dict[str, Any]]) -> None:

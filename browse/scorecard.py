@@ -87,14 +87,14 @@ def per_unit_sql() -> str:
     return f"""
 SELECT u.county_code, u.county, e.year, e.unit_code, u.name AS unit, u.level, e.deadline, e.status AS timeliness,
     e.published, e.report, e.inconsistent,
-    COALESCE(f.incomplete, 0) AS incomplete, COALESCE(f.copy, 0) AS copy, COALESCE(f.wrong, 0) AS wrong,
+    COALESCE(f.incomplete, 0) AS incomplete, COALESCE(f.copied, 0) AS copied, COALESCE(f.wrong, 0) AS wrong,
     f.hints
 FROM expected_reports e
 JOIN units u ON u.code = e.unit_code
 LEFT JOIN (
     SELECT report,
         MAX(rule IN {_in(INCOMPLETE_RULES)}) AS incomplete,
-        MAX(rule IN {_in(COPY_RULES)}) AS copy,
+        MAX(rule IN {_in(COPY_RULES)}) AS copied,
         MAX(rule IN {_in(WRONG_RULES)}) AS wrong,
         json_group_array(rule || '：' || message) FILTER (WHERE severity = 'warning') AS hints
     FROM rule_results
@@ -116,7 +116,7 @@ FROM (
     SELECT county_code, county, year, COUNT(*) AS due,
         SUM(timeliness = 'on_time') AS on_time, SUM(timeliness = 'late') AS late,
         SUM(timeliness = 'missing') AS missing, SUM(timeliness NOT IN ('on_time', 'late', 'missing')) AS other,
-        SUM(inconsistent) AS inconsistent, SUM(incomplete) AS incomplete, SUM(copy) AS copies, SUM(wrong) AS wrong
+        SUM(inconsistent) AS inconsistent, SUM(incomplete) AS incomplete, SUM(copied) AS copies, SUM(wrong) AS wrong
     FROM ({per_unit_sql()})
     GROUP BY county_code, year
 )

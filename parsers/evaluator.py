@@ -297,10 +297,12 @@ def check_wrong_unit(report: Report, ctx: Context) -> Iterable[RuleResult]:
 
 
 # ---------------------------------------------------------------- YOY-JUMP
-def _jump_keys(report: Report) -> list[str]:
+def _jump_keys(report: Report, prev_format: str | None) -> list[str]:
     keys = []
     for k in report.cells:
         t, row, col = (k.split(".") + ["", ""])[:3]
+        if t == "t2" and prev_format != report.format:
+            continue  # table 二's rows were redefined between the 2019 and 2021 formats
         if (t == "t2" and col in ("decisions", "in_force")) or (t in ("t3", "t4") and col == "total"):
             keys.append(k)
     return keys
@@ -312,7 +314,7 @@ def check_yoy_jump(report: Report, ctx: Context) -> Iterable[RuleResult]:
         return [_result("YOY-JUMP", "all", NOT_ASSESSABLE, "没有该单位上一年度的报告，无法比较")]
     out = []
     compared = 0
-    for key in _jump_keys(report):
+    for key in _jump_keys(report, prev.format):
         now, before = report.value(key), prev.value(key)
         if now is None or before is None:
             continue

@@ -17,10 +17,15 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+import zlib
+from functools import lru_cache
 
-from datasketch import MinHash
+from typing import TYPE_CHECKING
 
 from .model import Report
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SHINGLE = 5
 NUM_PERM = 128
@@ -51,9 +56,18 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+def body_text(text: str) -> str:
+    """The report's own words: from its first part heading on (the title, the page's 发布日期/来源 line and
+    the preamble every report shares are left out); all of it when no heading is found."""
+    from .sections import find_parts
+
+    parts = find_parts(text or "")
+    return text[min(p.start for p in parts.values()):] if parts else (text or "")
+
+
 def text_similarity(a: str, b: str) -> float | None:
     """Exact Jaccard similarity of two body texts; None when either is too short to judge."""
-    na, nb = normalize(a), normalize(b)
+    na, nb = normalize(body_text(a)), normalize(body_text(b))
     if len(na) < MIN_TEXT or len(nb) < MIN_TEXT:
         return None
     return jaccard(shingles(na), shingles(nb))
@@ -61,10 +75,17 @@ def text_similarity(a: str, b: str) -> float | None:
 
 def minhash(text: str) -> MinHash | None:
     """The MinHash signature of a body text (None when it is too short to compare)."""
-    norm = normalize(text)
+    norm = normalize(body_text(text))
     if len(norm) < MIN_TEXT:
         return None
-    m = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    return _minhash(norm)
+
+
+@lru_cache(maxsize=256)  # a report's signature is wanted by its check, its storing and its peers' re-checks
+def _minhash(norm: str) -> MinHash:
+    from datasketch import MinHash  # imported on first use: its package pulls in scipy (~1 s at start-up)
+
+    m = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)  # crc32: stable, 32-bit, twice sha1's speed
     m.update_batch([s.encode("utf-8") for s in shingles(norm)])
     return m
 
