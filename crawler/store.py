@@ -22,7 +22,7 @@ import sqlite_utils
 from parsers import PARSER_VERSION
 from parsers.model import Cell, ParseFailure, Report, RuleResult
 
-from . import rawcodec
+from . import fetchlog, rawcodec
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -207,6 +207,7 @@ class Store:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.executescript(SCHEMA)
         rawcodec.ensure(conn)  # raw documents compressed (an older database is migrated once)
+        fetchlog.ensure(conn)  # fetch outcomes summarised per unit and night
 
     def close(self) -> None:
         self.db.close()
@@ -421,16 +422,19 @@ class Store:
         self.record_fetches(run, [fetch])
 
     def record_fetches(self, run: int | None, fetches: list[dict[str, Any]]) -> None:
-        """Fetch outcomes (each dict may carry its own ``at``); one transaction for all of them."""
+        """Fetch outcomes (each dict may carry its own ``at``); one transaction for all of them. Each
+        counts in its unit's summary for the night; unchanged documents get no row of their own
+        (:mod:`crawler.fetchlog`)."""
         if not fetches:
             return
         cols = ("run", "at", "unit_code", "url", "kind", "status", "outcome", "error", "redirected_from", "bytes",
                 "browser")
         stamp = now()
+        fetches = [{**f, "at": f.get("at") or stamp} for f in fetches]
         with self.transaction():
-            self._insert("fetches", [{c: f.get(c) for c in cols} | {"run": run, "at": f.get("at") or stamp,
-                                                                     "browser": int(bool(f.get("browser")))}
-                                     for f in fetches])
+            kept = fetchlog.record(self.db.conn, run, fetches)
+            self._insert("fetches", [{c: f.get(c) for c in cols} | {"run": run, "browser": int(bool(f.get("browser")))}
+                                     for f in kept])
 
     # ------------------------------------------------------------ the parse queue
     def enqueue(self, url: str, digest: str, item: dict[str, Any], run: int | None = None) -> None:
