@@ -1,4 +1,7 @@
-"""Per-unit health from the ``fetches`` log: could we read each unit's site, night after night?
+"""Per-unit health from the fetch log: could we read each unit's site, night after night?
+
+It reads each unit's nightly summary (``fetch_nights``: every fetch counted) and the failures, which
+keep a row each in ``fetches`` (see :mod:`crawler.fetchlog`).
 
 A *night* is one crawl run as one unit saw it:
 
@@ -176,31 +179,35 @@ def collect(db: sqlite_utils.Database, config: AlertConfig | None = None) -> tup
     nights: dict[str, dict[int, Night]] = {}
     if runs:
         marks = ",".join("?" * len(runs))
+        # a unit's night as counted (crawler.fetchlog: every fetch, unchanged documents included) …
+        for run, unit, at, lists_ok, lists_failed, articles in db.execute(
+                f"SELECT run, unit_code, last_at, lists_ok, lists_failed, articles FROM fetch_nights "
+                f"WHERE run IN ({marks})", runs):
+            night = nights.setdefault(unit, {}).setdefault(run, Night(run))
+            night.at = max(night.at, at or "")
+            night.list_ok, night.list_failed, night.entries = bool(lists_ok), bool(lists_failed), articles
+        # … and its failures, which keep a row each
         rows = db.execute(
             f"SELECT run, unit_code, kind, outcome, status, error, url, at FROM fetches "
-            f"WHERE run IN ({marks}) AND unit_code IS NOT NULL ORDER BY run, id", runs)
+            f"WHERE run IN ({marks}) AND unit_code IS NOT NULL AND outcome NOT IN ('ok', 'not_modified') "
+            f"ORDER BY run, id", runs)
         for run, unit, kind, outcome, status, error, url, at in rows:
             night = nights.setdefault(unit, {}).setdefault(run, Night(run))
             night.at = max(night.at, at or "")
             f = {"kind": kind, "outcome": outcome, "status": status, "error": error, "url": url}
-            if kind == "article":
-                night.entries += 1
             if kind in ("list", "home", None):
-                if outcome in READ_OK:
-                    night.list_ok = True
-                else:
-                    night.list_failed = True
-                    night.failures.append(f)
-            elif outcome not in READ_OK and _hides_a_report(f):
+                night.list_failed = True
+                night.failures.append(f)
+            elif _hides_a_report(f):
                 night.failures.append(f)
     down = network_down_runs(nights, config)
     down_ids = {d["run"] for d in down}
     health: dict[str, UnitHealth] = {}
     for unit, by_run in nights.items():
         health[unit] = UnitHealth(unit, [by_run[r] for r in sorted(by_run)], down_ids)
-    for unit, at in db.execute(
-            "SELECT unit_code, max(at) FROM fetches WHERE outcome IN ('ok', 'not_modified') AND unit_code IS NOT NULL "
-            "GROUP BY unit_code"):
+    for unit, at in db.execute("SELECT unit_code, max(last_success_at) FROM fetch_nights GROUP BY unit_code"):
+        if at is None:
+            continue
         health.setdefault(unit, UnitHealth(unit, down_runs=down_ids)).last_success_at = at
     for unit, n, years in db.execute(
             "SELECT unit_code, count(*), group_concat(DISTINCT year) FROM reports WHERE unit_code IS NOT NULL "

@@ -1,8 +1,9 @@
 """Crawl benchmark: prints figures, asserts nothing.
 
     /work/venv/bin/python bench/crawl.py [--sites 3000] [--quick]
-        [--compare-sites 300] [--rounds 3] [--skip-compare] [--skip-night]
+        [--compare-sites 300] [--rounds 3] [--skip-compare] [--skip-night] [--skip-second-night]
         [--full-world] [--profile] [--real-pages-per-unit 15] [--keep DIR]
+        [--national [--national-units 4000 40000]]
 
 1. nianbao against a bare Scrapy spider on the same URLs, the same local server, the same run. A demo
    web of ``--compare-sites`` generated TRS sites (plain HTTP, HTML only: no slow, failing, browser or
@@ -21,7 +22,14 @@
 2. A simulated large night: ``build_world(scale=N)`` (N = ``--sites``, 3000 by default, 200 with
    ``--quick``) served locally, its generated units' registry crawled by ``nianbao crawl`` in a
    child process; wall time, pages, documents, reports, peak memory of the crawl's process tree,
-   and an extrapolation to ~2,850 counties and ~38,000 townships.
+   the database's size by table, and an extrapolation to ~2,850 counties and ~38,000 townships.
+   Then the same world is crawled a second time, nothing changed: what that night adds to the
+   database, by table (``--skip-second-night`` leaves it out).
+3. ``--national`` (bench/national.py): the national night at ``--national-units`` sizes (4,000 and
+   40,000 units), half of each world's sites stored by a generated previous night; wall time, CPU per
+   unit of the whole process tree, peak memory, database growth per night and by table, and how each
+   grows from the small registry to the large one. Parts 1 and 2 run too only when their sizes are
+   given (``--compare-sites``, ``--sites``).
 
 Everything goes to a temporary directory (``--keep DIR`` to keep the DBs and logs there instead).
 Both crawls hit loopback addresses served by this process (aiohttp in a thread), on this machine's
@@ -52,6 +60,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import national  # noqa: E402 - bench/national.py, beside this file (part 3)
 
 PY = sys.executable
 # The delay overrides both crawls get, so the figures measure per-page overhead, not politeness.
@@ -458,6 +467,11 @@ def night(args, work: Path, small: dict[str, Any] | None) -> None:
         profile = work / "night.prof" if args.profile else None
         c = crawl_nianbao(web, registry, work, "night", profile=profile)
         exp = {(e.unit_code, e.year) for e in web.expected() if e.unit_code in codes and not e.superseded}
+        national.checkpoint(work / "night.db")
+        sizes = national.table_sizes(work / "night.db")
+        if not args.skip_second_night:
+            print("(the second, unchanged night runs now; the first night's figures follow it)")
+            national.second_night(sys.modules[__name__], web, registry, work / "night.db", work)
     finally:
         web.stop()
     d = c.db
@@ -482,6 +496,7 @@ def night(args, work: Path, small: dict[str, Any] | None) -> None:
           f"(Scrapy's memusage/max says {st.get('memusage/max', 0) / 2**20:.0f} MB: ru_maxrss, which a child inherits "
           f"from the process it was forked from, here this benchmark at {_self_rss_mb():.0f} MB) · "
           f"DB {d.get('size', 0) / 1e6:.1f} MB")
+    national.print_sizes("DB after the night", None, sizes)
     if profile and profile.exists():
         import io
         import pstats
@@ -565,6 +580,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="nianbao/bare pairs in part 1")
     ap.add_argument("--skip-compare", action="store_true", help="only the night")
     ap.add_argument("--skip-night", action="store_true", help="only the comparison")
+    ap.add_argument("--skip-second-night", action="store_true",
+                    help="part 2 without its second, unchanged night (what a night that finds nothing adds)")
+    ap.add_argument("--national", action="store_true",
+                    help="part 3: the national night at --national-units sizes, half of each stored by a generated "
+                         "previous night (the other parts are skipped unless asked for with --sites/--compare-sites)")
+    ap.add_argument("--national-units", type=int, nargs="+", default=[4000, 40000],
+                    help="registry sizes for part 3 (default 4000 40000)")
     ap.add_argument("--full-world", action="store_true",
                     help="the night also crawls the 12 hand-made sites (slow, failing, Chromium, PDFs/DOCs)")
     ap.add_argument("--profile", action="store_true", help="run the night under cProfile and print the top functions")
@@ -575,6 +597,7 @@ def main(argv: list[str] | None = None) -> int:
                          "off: the crawl alone)")
     ap.add_argument("--keep", metavar="DIR", help="keep DBs, registries and logs in DIR (default: a temp dir, removed)")
     args = ap.parse_args(argv)
+    explicit_compare, explicit_night = args.compare_sites is not None, args.sites is not None
     args.sites = args.sites or (200 if args.quick else 3000)
     args.compare_sites = args.compare_sites or (100 if args.quick else 300)
     global PARSE
@@ -590,8 +613,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     t0 = time.perf_counter()
     try:
-        small = None if args.skip_compare else compare(args, work)
-        if not args.skip_night:
+        if args.national:
+            national.run(sys.modules[__name__], args, work)
+        small = None if args.skip_compare or (args.national and not explicit_compare) else compare(args, work)
+        if not args.skip_night and not (args.national and not explicit_night):
             night(args, work, small)
     finally:
         if not args.keep:

@@ -345,9 +345,14 @@ def build_metadata(database: str = "nianbao") -> dict[str, Any]:
         },
         "fetches": {
             "title": "抓取记录",
-            "description": "每次请求一行：状态码、结果、错误、是否用浏览器。",
+            "description": "失败的请求、栏目页和新文档各一行：状态码、结果、错误、是否用浏览器（未变的文档只计入每晚汇总）。",
             "facets": ["outcome", "kind", "status", "browser"],
             "sort_desc": "id",
+        },
+        "fetch_nights": {
+            "title": "每晚抓取汇总",
+            "description": "每个单位每次抓取一行：请求数、各结果的次数、栏目页读取成功/失败、文章数、最近一次成功读取。",
+            "sort_desc": "run",
         },
         "runs": {"title": "抓取运行", "description": "每次抓取运行：开始、结束、状态、统计。", "sort_desc": "id"},
         "alerts": {

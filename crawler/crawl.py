@@ -13,6 +13,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from .fetchlog import outcome_counts
 from .registry import load
 from .store import Store
 
@@ -114,8 +115,7 @@ def run_crawl(db: str, registry: str, *, units: list[str] | None = None, year: i
 def summary_lines(result: CrawlResult, db: str) -> list[str]:
     """The closing summary a person reads after a crawl."""
     store = Store(db)
-    fetch_rows = list(store.db.query(
-        "SELECT outcome, count(*) AS n FROM fetches WHERE run = ? GROUP BY outcome ORDER BY n DESC", [result.run]))
+    fetch_rows = [{"outcome": k, "n": v} for k, v in outcome_counts(store.db.conn, result.run).items()]
     reports = list(store.db.query(
         "SELECT status, count(*) AS n FROM reports GROUP BY status ORDER BY n DESC"))
     waiting = store.queue_size()

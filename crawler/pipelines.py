@@ -33,6 +33,7 @@ from twisted.internet.threads import deferToThread
 from parsers import sniff
 from spiders import coverage
 
+from . import fetchlog
 from .items import ATTACHMENT, PAGE, DocumentItem, FetchItem, source_fields
 from .store import Store, now, sha256
 
@@ -90,6 +91,7 @@ class StorePipeline:
             self._coverage().close()  # columns still being read when the spider closed end as cut
         if self.store:
             self._flush()
+            self._prune()
         if self.stage is not None and self.stage.stdin:
             self.stage.stdin.close()  # “no more entries”: the stage empties the queue and exits
 
@@ -182,6 +184,7 @@ class StorePipeline:
         if self._unchanged(item, digest):
             # a 304, or the same bytes at the same address (a server that ignores conditional GET)
             self.crawler.stats.inc_value("nianbao/documents/unchanged")
+            self._routine(item.url)
             self._done(item)
             return item
         self._documents[item.url] = (item, digest)
@@ -196,6 +199,21 @@ class StorePipeline:
         if self.store.source_digest(item.url) != digest:
             return False
         return item.role == PAGE or self.store.is_queued(item.url, digest) or self.store.is_parsed(digest)
+
+    def _prune(self) -> None:
+        """The fetch log of old runs goes (NIANBAO_FETCH_KEEP_RUNS); never at the cost of the crawl."""
+        keep = self.crawler.settings.getint("NIANBAO_FETCH_KEEP_RUNS", fetchlog.DEFAULT_KEEP_RUNS)
+        try:
+            fetchlog.prune(self.store.db.conn, keep)
+        except Exception:
+            log.exception("could not prune the fetch log of old runs")
+
+    def _routine(self, url: str) -> None:
+        """The fetch of an unchanged document is only counted in its unit's night (crawler.fetchlog)."""
+        for row in reversed(self._fetches):
+            if row.get("url") == url:
+                row["routine"] = True
+                return
 
     def _flush(self) -> None:
         """Write the documents met since the last flush — raw bytes, source rows, queue entries — and

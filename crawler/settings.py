@@ -50,6 +50,9 @@ NIANBAO_PARSE_STAGE = "crawler.parsestage"
 # Its worker processes (page metadata, parsing, rules), one unit's documents always in the same one;
 # unset: cores − 1, at least 1; 0: all in the stage's own process (which is the only writer either way).
 NIANBAO_PARSE_WORKERS = os.environ.get("NIANBAO_PARSE_WORKERS") or None
+# Runs whose fetch log is kept (per-unit nightly summaries and the rows of failures, list pages and new
+# documents); older ones are pruned after each crawl, except each unit's latest night with a success.
+NIANBAO_FETCH_KEEP_RUNS = int(os.environ.get("NIANBAO_FETCH_KEEP_RUNS") or 90)
 # A callback yields a handful of items and requests; Scrapy's default (100) starts 100 asyncio tasks
 # for every response's output, which costs more than handling the output itself.
 CONCURRENT_ITEMS = 8

@@ -22,7 +22,7 @@ import sqlite_utils
 from parsers import PARSER_VERSION
 from parsers.model import Cell, ParseFailure, Report, RuleResult
 
-from . import fingerprints, rawcodec, searchtext
+from . import fetchlog, fingerprints, rawcodec, searchtext
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -212,6 +212,7 @@ class Store:
         if "inferred" not in {c[1] for c in conn.execute("PRAGMA table_info(cells)")}:  # a store made before it
             conn.execute("ALTER TABLE cells ADD COLUMN inferred INTEGER NOT NULL DEFAULT 0")
         searchtext.register(conn)  # the full-text index's triggers segment text with it (browse.views)
+        fetchlog.ensure(conn)  # fetch outcomes summarised per unit and night
 
     def close(self) -> None:
         self.db.close()
@@ -434,16 +435,19 @@ class Store:
         self.record_fetches(run, [fetch])
 
     def record_fetches(self, run: int | None, fetches: list[dict[str, Any]]) -> None:
-        """Fetch outcomes (each dict may carry its own ``at``); one transaction for all of them."""
+        """Fetch outcomes (each dict may carry its own ``at``); one transaction for all of them. Each
+        counts in its unit's summary for the night; unchanged documents get no row of their own
+        (:mod:`crawler.fetchlog`)."""
         if not fetches:
             return
         cols = ("run", "at", "unit_code", "url", "kind", "status", "outcome", "error", "redirected_from", "bytes",
                 "browser")
         stamp = now()
+        fetches = [{**f, "at": f.get("at") or stamp} for f in fetches]
         with self.transaction():
-            self._insert("fetches", [{c: f.get(c) for c in cols} | {"run": run, "at": f.get("at") or stamp,
-                                                                     "browser": int(bool(f.get("browser")))}
-                                     for f in fetches])
+            kept = fetchlog.record(self.db.conn, run, fetches)
+            self._insert("fetches", [{c: f.get(c) for c in cols} | {"run": run, "browser": int(bool(f.get("browser")))}
+                                     for f in kept])
 
     # ------------------------------------------------------------ the parse queue
     def enqueue(self, url: str, digest: str, item: dict[str, Any], run: int | None = None) -> None:
