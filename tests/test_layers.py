@@ -54,3 +54,15 @@ def test_an_upward_import_breaks_the_build(tmp_path, module, upward):
     importer = module.removesuffix(".py").replace("/", ".")
     imported = upward.split()[1]
     assert f"- {importer} -> {imported}" in proc.stdout, proc.stdout
+
+
+def test_every_crawler_module_has_its_layer():
+    """``crawler`` holds modules of three layers (store, crawl plumbing, parse stage): a new module must be
+    placed in the contract, or the contract would not see its imports."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    (contract,) = config["tool"]["importlinter"]["contracts"]
+    placed = {name.strip() for layer in contract["layers"] for name in layer.replace("|", ":").split(":")}
+    modules = {f"crawler.{p.stem}" for p in (ROOT / "crawler").glob("*.py") if p.stem != "__init__"}
+    assert modules - placed == set()
