@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from alerts.ack import AckError, acknowledge, history
-from alerts.cli import alerts_group, check
 from alerts.config import AlertConfig
 from alerts.mailer import SmtpSettings
 from alerts.notify import send_alerts
 from alerts.testing import SmtpServer, World, at
+from app.alerts_cli import alerts_group, check
 from crawler.registry import Unit
 from demo.render import render_html
 

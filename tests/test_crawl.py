@@ -358,7 +358,8 @@ def checked(web, registry, first, tmp_path_factory):
     """A copy of the first crawl's database, checked as of 2024-06-01 (every 2019–2023 deadline passed),
     and the digests a dry run would send."""
     from click.testing import CliRunner
-    from crawler.cli import main
+
+    from app.cli import main
 
     db = tmp_path_factory.mktemp("checked") / "nianbao.db"
     src, dst = sqlite3.connect(first["db"]), sqlite3.connect(db)
@@ -425,7 +426,8 @@ def test_crawl_coverage_in_datasette(web, checked):
 def test_a_list_cut_by_the_page_cap_is_not_evidence(web, registry, first, tmp_path):
     """A unit whose column has two pages, crawled with a one-page cap: its unread years are column_not_found."""
     from click.testing import CliRunner
-    from crawler.cli import main
+
+    from app.cli import main
 
     code = next(c for c, n in rows(first["db"], "SELECT unit_code, pages FROM column_reads WHERE role = 'column' "
                                                 "AND complete = 1 ORDER BY unit_code") if n >= 2)

@@ -83,7 +83,7 @@ def test_an_unsolvable_challenge_is_blocked_never_missing(web, registry, tmp_pat
                                   [NEVER])
     assert kind == "list" and status == 200 and "人机验证" in error and "未能通过" in error
     assert found(db, NEVER) == set()
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "check", "--db", str(db), "--registry", str(registry),
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "check", "--db", str(db), "--registry", str(registry),
                            "--unreachable-nights", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
     assert rows(db, "SELECT state FROM unit_health WHERE unit_code = ?", [NEVER]) == [("blocked",)]

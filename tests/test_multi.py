@@ -11,7 +11,7 @@ from datetime import date
 
 from click.testing import CliRunner
 
-from crawler.cli import main
+from app.cli import main
 from crawler.parsestage import ParseStage
 from crawler.registry import Registry, Unit
 from demo.render import render_html

@@ -14,7 +14,8 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Response
 
-from ..text import squeeze
+from pages.text import squeeze
+
 from .base import (
     META_ADAPTER,
     META_KIND,
