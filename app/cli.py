@@ -57,7 +57,8 @@ def main() -> None:
 def parse(files: tuple[str, ...], as_json: bool, db_path: str | None) -> None:
     """Parse report documents and check their numbers.
 
-    FILES may be HTML, PDF (text or scanned), DOCX, DOC/WPS, images or text extracts. Prints the
+    FILES may be HTML, PDF (text or scanned), DOCX, DOC/WPS, images, spreadsheets (xlsx/xls/et), text
+    extracts or Markdown; a file with several units' reports gives each. Prints the
     three tables as the document has them and every rule result.
 
     Exit status: 0 all parsed and no error-severity rule failed; 1 some report's numbers don't add up;

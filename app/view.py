@@ -19,6 +19,8 @@ def _cell_text(report: Report, key: str, failing: set[str]) -> Text:
         return Text("缺", style="magenta")
     shown = fmt_num(cell.value) if cell.value is not None else (cell.raw if cell.invalid else "")
     style = "bold red" if key in failing or cell.invalid else ("dim" if cell.value == 0 else "")
+    if cell.low_confidence:  # OCR was unsure: shown, marked
+        return Text(shown, style=style) + Text("?", style="yellow")
     if cell.inferred:  # split out of a glued run of digits: marked, never shown as read
         return Text(shown, style=style or "italic") + Text("≈", style="cyan")
     return Text(shown, style=style)

@@ -3,7 +3,9 @@
     .venv/bin/python bench/parse.py [--seconds 3] [--pdfs 4]
 
 1. Text and HTML reports parsed per second on one core (the five seeds, the real 2019 page, and
-   rendered HTML reports), layout + extraction + rules.
+   rendered HTML reports), layout + extraction + rules; text includes glued extracts (the real
+   pingtan dumps and the seeds' tables flattened with their cells' digits glued together), whose
+   runs are split by the tables' arithmetic.
 2. For the same PDFs (reports rendered through LibreOffice): nianbao's whole parse time divided by
    pdfplumber's own ``extract_tables()`` over every page — the goal is ≤ 1.2.
 """
@@ -24,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import pdfplumber  # noqa: E402
 
 from demo.render import ReportSpec, render_html, render_pdf  # noqa: E402
-from parsers import parse_document  # noqa: E402
+from parsers import parse_document, schema  # noqa: E402
 from parsers.rules import check  # noqa: E402
 
 SHARED = Path(os.environ.get("NIANBAO_SHARED", ROOT.parent / "shared"))
@@ -46,6 +48,20 @@ def seed_specs() -> list[ReportSpec]:
             specs.append(ReportSpec(unit=r.unit, year=r.year, format=r.format,
                                     cells={k: c.raw for k, c in r.cells.items()}))
     return specs
+
+
+def glued_texts(specs: list[ReportSpec]) -> list[tuple[str, bytes]]:
+    """The real archive-crawler dumps, and each seed's tables as such a dump (cells glued)."""
+    from tests.glued_text import flattened_report
+
+    docs = [(p.name, p.read_bytes()) for p in sorted((SHARED / "real" / "reports").glob("pingtan-*.txt"))]
+    for i, spec in enumerate(specs):
+        if spec.format != "2021":
+            continue
+        cells = {k: int(v) for k, v in spec.cells.items() if k.startswith(("t3.", "t4.")) and (v or "").isdigit()}
+        if len(cells) == sum(1 for k in schema.all_keys("2021") if k.startswith(("t3.", "t4."))):  # all counts
+            docs.append((f"glued{i}.txt", flattened_report(cells, unit=spec.unit, year=spec.year).encode()))
+    return docs
 
 
 def throughput(docs: list[tuple[str, bytes]], seconds: float) -> float:
@@ -82,6 +98,9 @@ def main() -> None:
     specs = seed_specs()
 
     texts = [(p.name, p.read_bytes()) for p in sorted((SHARED / "seeds").glob("*.txt"))]
+    glued = glued_texts(specs)
+    print(f"glued text reports parsed+checked per second (1 core): {throughput(glued, args.seconds):8.1f}  ({len(glued)} documents)")
+    texts += glued
     htmls = [(f"r{i}.html", render_html(s)) for i, s in enumerate(specs)]
     real = SHARED / "real" / "reports" / "shanghai-bgt-2019.html"
     if real.exists():

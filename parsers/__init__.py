@@ -64,7 +64,17 @@ def _looks_text(head: bytes) -> bool:
 
 
 def layout_for(data: bytes, name: str = "", content_type: str | None = None) -> Layout:
-    """The row layout of any supported document; raises :class:`ParseFailure`."""
+    """The row layout of any supported document; raises :class:`ParseFailure`. Pieces read by OCR
+    carry the engine's confidence in ``at["conf"]`` (:mod:`parsers.ocrconf`)."""
+    from . import ocrconf
+
+    with ocrconf.collecting() as boxes:
+        layout = _layout_for(data, name, content_type)
+    ocrconf.annotate(layout, boxes)
+    return layout
+
+
+def _layout_for(data: bytes, name: str = "", content_type: str | None = None) -> Layout:
     if not data or not data.strip():
         raise ParseFailure("empty", "文件为空")
     if len(data) > MAX_BYTES:

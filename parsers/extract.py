@@ -263,7 +263,7 @@ class Extractor(Unglue):
                 values = fit(split.values, ncols)
                 if values is not None:
                     self._t3_store(key, cols, values)
-                elif (run := glued.as_run(split.values)) is not None and len(run.digits) >= ncols:
+                elif (run := glued.glued_run(split.values, ncols)) is not None:
                     self._glued3.append((key, cols, run, schema.T3_ROW_NAMES.get(key, key)))
                 pending = None
                 continue
@@ -287,7 +287,7 @@ class Extractor(Unglue):
             values = fit(split.values, ncols)
             if values is None:
                 values = self._t3_salvage(split.values, ncols)
-            if values is None and (run := glued.as_run(split.values)) is not None and len(run.digits) >= ncols:
+            if values is None and (run := glued.glued_run(split.values, ncols)) is not None:
                 self._glued3.append((key, cols, run, label_key(split.labels[-1].text)))
                 continue
             if values is None:
@@ -407,12 +407,11 @@ class Extractor(Unglue):
                     fitted = fit(split.values, 5)
                     if fitted:
                         grouped[group] = fitted
-                elif group and not re.search(r"结果维持|结果纠正", label) and (run := glued.as_run(split.values)):
+                elif group and not re.search(r"结果维持|结果纠正", label) and (run := glued.glued_run(split.values, 5)):
                     glued_groups[group] = run
-                elif re.search(r"结果维持", label) and glued.as_run(split.values) is not None:
+                elif re.search(r"结果维持", label) and glued.glued_run(split.values, 15) is not None:
                     values.extend(split.values)  # the heading and the data flattened into one line
-                    if glued.as_run(values) is not None and len(glued.as_run(values).digits) >= 15:
-                        break
+                    break
                 continue
             values.extend(split.values)
             if len([v for v in values if v.text != ""]) >= 15 and len(values) >= 15:
@@ -427,7 +426,7 @@ class Extractor(Unglue):
         fitted = fit(values, 15)
         if fitted is None and len(values) > 15:
             fitted = values[:15]
-        if fitted is None and (run := glued.as_run(values)) is not None and len(run.digits) >= 15:
+        if fitted is None and (run := glued.glued_run(values, 15)) is not None:
             self._t4_unglue(run, schema.T4_GROUPS)
             return
         if fitted is None:

@@ -61,6 +61,18 @@ def as_run(values: Sequence[Piece]) -> Run | None:
     return Run(digits, frozenset(cuts), " ".join(raws), at or {})
 
 
+def glued_run(values: Sequence[Piece], n: int) -> Run | None:
+    """The row's values as a glued run of ``n`` cells: one piece holding at least ``n`` digits.
+
+    Several pieces are cells the document did separate: a row that has fewer of them than columns
+    lost cells rather than glued them, and is not split (that would be a guess).
+    """
+    if sum(1 for p in values if p.text.strip()) != 1:
+        return None
+    run = as_run(values)
+    return run if run is not None and len(run.digits) >= n else None
+
+
 def splits(run: Run, n: int, groups: Sequence[Group] = (), *, limit: int = MAX_CANDIDATES) -> list[tuple[int, ...]] | None:
     """Every split of ``run`` into ``n`` counts that satisfies ``groups``; None when there are more
     than ``limit``.

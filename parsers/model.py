@@ -70,6 +70,13 @@ class Cell:
     def blank(self) -> bool:
         return self.value is None and not self.invalid
 
+    @property
+    def low_confidence(self) -> bool:
+        """Read by OCR with a confidence under ``parsers.ocrconf.LOW`` (``at["conf"]``)."""
+        from .ocrconf import low
+
+        return low(self.at)
+
     def to_json(self) -> dict[str, Any]:
         value: Any = self.value
         if isinstance(value, Decimal):
@@ -79,6 +86,8 @@ class Cell:
             out["invalid"] = True
         if self.inferred:
             out["inferred"] = True
+        if self.low_confidence:
+            out["low_confidence"] = True
         return out
 
 

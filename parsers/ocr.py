@@ -20,6 +20,7 @@ import time
 import warnings
 from typing import Any
 
+from . import ocrconf
 from .model import Layout, ParseFailure
 from .positioned import Box, Item, Line, Segment, TablePart, assemble, reason
 
@@ -193,10 +194,12 @@ def items_from_gray(gray: Any, *, page: int, scale: float = 1.0,
     engine = get_engine()
     result, _ = engine(gray)
     boxes = []  # (quad as 4×2 array, text)
+    scores = []
     for quad, text, score in result or []:
         text = str(text).strip()
         if text and float(score) >= MIN_SCORE:
             boxes.append((np.asarray(quad, dtype=np.float64), text))
+            scores.append(float(score))
     if not boxes:
         return []
 
@@ -228,6 +231,8 @@ def items_from_gray(gray: Any, *, page: int, scale: float = 1.0,
 
     rects = [((float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())), t)
              for q, t in boxes]
+    for (rect, _), score in zip(rects, scores):  # how sure the engine was, where the layout will have it
+        ocrconf.record(page, place(to_page(rect)) if place else to_page(rect), score)
     tables = find_table_cells(gray, line_height=line_height)
 
     items: list[Item] = []
@@ -246,8 +251,10 @@ def items_from_gray(gray: Any, *, page: int, scale: float = 1.0,
         if not any(contents):
             continue
         for cell, content in zip(cells, contents):
-            if not content and (text := _read_cell(engine, gray, cell, line_height)):
-                content.append((cell, text))
+            if not content and (read := _read_cell(engine, gray, cell, line_height)):
+                content.append((cell, read[0]))
+                page_box = to_page(cell)
+                ocrconf.record(page, place(page_box) if place else page_box, read[1])
         part = [(to_page(c), _cell_text(content, line_height)) for c, content in zip(cells, contents)]
         items.append(TablePart(page, part, place))
     for row in _rows(loose, line_height):
@@ -256,7 +263,7 @@ def items_from_gray(gray: Any, *, page: int, scale: float = 1.0,
     return items
 
 
-def _read_cell(engine: Any, gray: Any, cell: Box, line_height: float) -> str:
+def _read_cell(engine: Any, gray: Any, cell: Box, line_height: float) -> tuple[str, float] | None:
     """Text in a cell where detection found none: a lone narrow digit (“1”) is easily missed.
     Only when there is ink inside the cell's rules, and then recognition alone on the ink."""
     _, np = _cv()
@@ -264,17 +271,17 @@ def _read_cell(engine: Any, gray: Any, cell: Box, line_height: float) -> str:
     x0, y0, x1, y1 = (int(round(v)) for v in cell)
     crop = gray[y0 + margin:y1 - margin, x0 + margin:x1 - margin]
     if crop.size == 0:
-        return ""
+        return None
     ys, xs = np.nonzero(crop < 128)
     if len(ys) < 12 or ys.max() - ys.min() + 1 < 0.3 * line_height:
-        return ""
+        return None
     pad = max(3, int(0.3 * (ys.max() - ys.min() + 1)))
     ink = crop[max(0, ys.min() - pad):ys.max() + pad + 1, max(0, xs.min() - pad):xs.max() + pad + 1]
     result, _ = engine(np.ascontiguousarray(ink), use_det=False, use_cls=False)
     if not result:
-        return ""
-    text, score = result[0][0], float(result[0][1])
-    return str(text).strip() if score >= MIN_SCORE else ""
+        return None
+    text, score = str(result[0][0]).strip(), float(result[0][1])
+    return (text, score) if text and score >= MIN_SCORE else None
 
 
 def _skew(boxes: list) -> float:

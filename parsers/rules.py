@@ -122,6 +122,11 @@ def evaluate_sum(rule: str, severity: str, s: Sum, report: Report, other: Report
     if lv == rv:
         return RuleResult(status=PASS, message=f"{s.where}：{lt}，与{rt}相符", expected=fmt_num(lv), actual=fmt_num(rv), **base)
     diff = fmt_num(abs(lv - rv))
+    unsure = [t for t in s.left + s.right if cell(t.key).low_confidence]
+    if unsure:  # the engine may have misread a digit: not the office's error until a person looks
+        names = "、".join(f"{t.name}“{cell(t.key).raw}”" for t in unsure)
+        return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：{lt}，但{rt}，相差 {diff}；其中{names}为低置信度识别，"
+                          f"不作判定", expected=fmt_num(lv), actual=fmt_num(rv), **base)
     return RuleResult(status=FAIL, message=f"{s.where}：{lt}，但{rt}，相差 {diff}", expected=fmt_num(lv), actual=fmt_num(rv), **base)
 
 
@@ -214,15 +219,18 @@ def _cross(rule_id: str, severity: str, build: Callable[[Report, Report], list[S
 
 # ---------------------------------------------------------------- the other checks
 def check_value_domain(report: Report, ctx: Context) -> Iterable[RuleResult]:
-    bad = []
+    bad, unsure = [], []
     for key, cell in report.cells.items():
-        if cell.invalid:
+        if cell.invalid and cell.low_confidence:  # likely an OCR misreading, not what the office wrote
+            unsure.append((key, f"{schema.key_label(key)}“{cell.raw}”不是数字，但为低置信度识别，不作判定"))
+        elif cell.invalid:
             bad.append((key, f"{schema.key_label(key)}“{cell.raw}”不是数字"))
         elif cell.value is not None and not key.endswith(schema.SIGNED_SUFFIX) and cell.value < 0:
             bad.append((key, f"{schema.key_label(key)}为负数 {fmt_num(cell.value)}"))
-    if not bad:
+    if not bad and not unsure:
         return [RuleResult("VALUE-DOMAIN", "all", PASS, ERROR, "所有单元格均为非负数或空白")]
-    return [RuleResult("VALUE-DOMAIN", key, FAIL, ERROR, msg, cells=[key]) for key, msg in bad]
+    return ([RuleResult("VALUE-DOMAIN", key, FAIL, ERROR, msg, cells=[key]) for key, msg in bad]
+            + [RuleResult("VALUE-DOMAIN", key, NOT_ASSESSABLE, ERROR, msg, cells=[key]) for key, msg in unsure])
 
 
 def check_cells_missing(report: Report, ctx: Context) -> Iterable[RuleResult]:

@@ -78,11 +78,11 @@ class Unglue:
         """Digits glued together in a 表二 row. 表二 has no arithmetic, so only a split the digits allow
         on their own (“000” for three cells) is read; any other run is noted and left unread."""
         run_text = " ".join(v.text for v in values if v.text)
-        if not re.fullmatch(r"[\d\s.,]+(?:万?元)?", run_text):
-            return False
-        run = glued.as_run(values)
-        if run is not None and len(run.digits) < len(cols):
-            return False
+        if sum(1 for v in values if v.text.strip()) != 1 or not re.fullmatch(r"[\d\s.,]+(?:万?元)?", run_text):
+            return False  # cells the document did separate are never split
+        run = glued.glued_run(values, len(cols))
+        if run is None and glued.as_run(values) is not None:
+            return False  # fewer digits than cells
         free = glued.splits(run, len(cols), limit=1) if run is not None else None
         if run is not None and free is not None and len(free) == 1:
             self._put_split("t2", row_key, cols, free[0], run, [])
