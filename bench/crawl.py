@@ -22,6 +22,8 @@
    ``--quick``) served locally, its generated units' registry crawled by ``nianbao crawl`` in a
    child process; wall time, pages, documents, reports, peak memory of the crawl's process tree,
    and an extrapolation to ~2,850 counties and ~38,000 townships.
+3. (bench/challenge_rate.py) a host behind a cookie challenge, after its one browser solve, against an
+   open host alike: pages/s from the server's log; the goal is ≥ 0.8× (``--skip-challenge`` leaves it out).
 
 Everything goes to a temporary directory (``--keep DIR`` to keep the DBs and logs there instead).
 Both crawls hit loopback addresses served by this process (aiohttp in a thread), on this machine's
@@ -565,6 +567,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="nianbao/bare pairs in part 1")
     ap.add_argument("--skip-compare", action="store_true", help="only the night")
     ap.add_argument("--skip-night", action="store_true", help="only the comparison")
+    ap.add_argument("--skip-challenge", action="store_true", help="no challenged-host figure (part 3)")
+    ap.add_argument("--challenge-units", type=int, default=12, help="units per host in part 3 (default 12)")
     ap.add_argument("--full-world", action="store_true",
                     help="the night also crawls the 12 hand-made sites (slow, failing, Chromium, PDFs/DOCs)")
     ap.add_argument("--profile", action="store_true", help="run the night under cProfile and print the top functions")
@@ -593,6 +597,10 @@ def main(argv: list[str] | None = None) -> int:
         small = None if args.skip_compare else compare(args, work)
         if not args.skip_night:
             night(args, work, small)
+        if not args.skip_challenge:
+            from challenge_rate import challenge_figure  # bench/challenge_rate.py
+
+            challenge_figure(args, work, crawl_nianbao, write_registry)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
