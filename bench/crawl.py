@@ -30,6 +30,8 @@
    unit of the whole process tree, peak memory, database growth per night and by table, and how each
    grows from the small registry to the large one. Parts 1 and 2 run too only when their sizes are
    given (``--compare-sites``, ``--sites``).
+4. (bench/challenge_rate.py) a host behind a cookie challenge, after its one browser solve, against an
+   open host alike: pages/s from the server's log; the goal is ≥ 0.8× (``--skip-challenge`` leaves it out).
 
 Everything goes to a temporary directory (``--keep DIR`` to keep the DBs and logs there instead).
 Both crawls hit loopback addresses served by this process (aiohttp in a thread), on this machine's
@@ -587,6 +589,8 @@ def main(argv: list[str] | None = None) -> int:
                          "previous night (the other parts are skipped unless asked for with --sites/--compare-sites)")
     ap.add_argument("--national-units", type=int, nargs="+", default=[4000, 40000],
                     help="registry sizes for part 3 (default 4000 40000)")
+    ap.add_argument("--skip-challenge", action="store_true", help="no challenged-host figure (part 4)")
+    ap.add_argument("--challenge-units", type=int, default=12, help="units per host in part 4 (default 12)")
     ap.add_argument("--full-world", action="store_true",
                     help="the night also crawls the 12 hand-made sites (slow, failing, Chromium, PDFs/DOCs)")
     ap.add_argument("--profile", action="store_true", help="run the night under cProfile and print the top functions")
@@ -618,6 +622,10 @@ def main(argv: list[str] | None = None) -> int:
         small = None if args.skip_compare or (args.national and not explicit_compare) else compare(args, work)
         if not args.skip_night and not (args.national and not explicit_night):
             night(args, work, small)
+        if not args.skip_challenge:
+            from challenge_rate import challenge_figure  # bench/challenge_rate.py
+
+            challenge_figure(args, work, crawl_nianbao, write_registry)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -25,6 +25,7 @@ from urllib.parse import urldefrag, urljoin
 CHALLENGE_STATUS = {202, 412, 521}
 SCRIPTED_REFUSALS = {403, 503}
 MAX_CHALLENGE_BYTES = 200_000  # a challenge is small; a big page with a 412 is something else
+MAX_SHELL_BYTES = 60_000  # a 200 cookie shell is a few KB (inline obfuscated scripts at most tens of KB)
 MAX_SHELL_TEXT = 200  # visible characters a cookie shell may show (a notice, a spinner's text)
 MAX_SHELL_LINKS = 3
 
@@ -73,25 +74,28 @@ def detect(status: int, body: bytes, *, content_type: str = "", url: str = "", l
                 return "cookie_redirect"
         return None
     content_type = (content_type or "").lower()
-    if len(body) > MAX_CHALLENGE_BYTES or not body or not _is_html(body, content_type):
+    if status not in CHALLENGE_STATUS | SCRIPTED_REFUSALS | {200}:
         return None
-    scripts = b"".join(_SCRIPT_BLOCK.findall(body))
-    has_script = bool(_SCRIPT.search(body))
+    if len(body) > (MAX_CHALLENGE_BYTES if status != 200 else MAX_SHELL_BYTES) or not body:
+        return None
+    if not _is_html(body, content_type) or not _SCRIPT.search(body):
+        return None  # every shape here runs a script
     if status in CHALLENGE_STATUS:
-        return "status" if has_script else None
+        return "status"
+    if status == 200 and len(_ANCHOR.findall(body)) > MAX_SHELL_LINKS:
+        return None  # a page with links to follow is an answer (the cheap test first: most pages stop here)
+    scripts = b"".join(_SCRIPT_BLOCK.findall(body))
     sets = bool(_SETS_COOKIE.search(scripts))
     moves = bool(_RELOADS.search(scripts)) or bool(re.search(rb"http-equiv\s*=\s*[\"']?refresh", body, re.I))
     if status in SCRIPTED_REFUSALS:
-        return "status" if has_script and (sets or moves) else None
-    if status != 200:
-        return None
+        return "status" if sets or moves else None
     # a 200 page: only a shell with (next to) nothing to read can be a challenge
-    if _visible_chars(body) > MAX_SHELL_TEXT or len(_ANCHOR.findall(body)) > MAX_SHELL_LINKS:
+    if _visible_chars(body) > MAX_SHELL_TEXT:
         return None
     if sets and moves:
         return "cookie_script"
     # asking for JavaScript in the text a reader sees (a single-page app says so only inside <noscript>)
-    if has_script and _NEEDS_SCRIPT.search(visible_text(body).decode("utf-8", "ignore")):
+    if _NEEDS_SCRIPT.search(visible_text(body).decode("utf-8", "ignore")):
         return "script_required"
     return None
 

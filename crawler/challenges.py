@@ -70,9 +70,11 @@ class ChallengeMiddleware:
         return cls(crawler)
 
     # ------------------------------------------------------------ requests
-    def process_request(self, request: Request, spider=None):
+    async def process_request(self, request: Request, spider=None):
         gate = self.hosts.get(urlparse_cached(request).hostname or "")
         if gate is not None:
+            if gate.solving is not None and not request.meta.get("playwright"):
+                await asyncio.shield(gate.solving)  # not one more challenged request while the browser solves
             request.meta["challenge_gen"] = gate.generation  # which cookies this request is sent with
         return None
 

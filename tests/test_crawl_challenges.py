@@ -8,6 +8,7 @@ whose clearance expires after a few requests, a host whose challenge is never pa
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,12 @@ def test_an_expiring_clearance_is_solved_again_and_the_rest_stays_plain_http(web
         for url in [e.page_url, *e.attachments]:
             assert any(web.url("jianli", r.path_qs) == url for r in plain_ok), f"not fetched over plain HTTP: {url}"
     assert len(plain_ok) > 2 * n
+    # its PDFs are served inline (application/pdf) behind the challenge: stored as PDFs, parsed as reports
+    pdfs = [a for e in expected if e.kind == "pdf" for a in e.attachments]
+    assert pdfs
+    for url in pdfs:
+        assert rows(db, "SELECT d.kind FROM documents d JOIN sources s ON s.sha256 = d.sha256 WHERE s.url = ?",
+                    [url]) == [("pdf",)]
     assert rows(db, "SELECT count(*) FROM fetches WHERE outcome NOT IN ('ok', 'not_modified')") == [(0,)]
 
 
@@ -106,3 +113,60 @@ def test_a_file_that_is_a_viewer_page_is_a_fetch_error_never_parsed(web, registr
         assert rows(db, "SELECT count(*) FROM sources WHERE url = ?", [url]) == [(0,)]
     assert found(db, VIEWER) == set()
     assert rows(db, "SELECT count(*) FROM documents WHERE size < 400") == [(0,)]
+
+
+FILES_SPIDER = '''
+import json
+import scrapy
+
+
+class FilesSpider(scrapy.Spider):
+    """Requests that go through the browser themselves (a rendered unit, a host whose clearance does
+    not travel to plain HTTP): a file must come back as its bytes."""
+
+    name = "files"
+    custom_settings = {"ITEM_PIPELINES": {}}
+
+    results = []
+
+    async def start(self):
+        for url, meta, referer in json.loads(self.plan):
+            yield scrapy.Request(url, meta={**meta, "playwright": True}, headers={"Referer": referer} if referer else {},
+                                 dont_filter=True, callback=self.got, errback=self.failed, cb_kwargs={"asked": url})
+
+    def got(self, response, asked):
+        self.results.append({"url": asked, "status": response.status, "head": response.body[:8].decode("latin-1"),
+                             "size": len(response.body), "text": response.text[:3000] if b"<" in response.body[:1] else ""})
+
+    def failed(self, failure):
+        self.results.append({"url": failure.request.url, "error": repr(failure.value)})
+
+    def closed(self, reason):
+        with open(self.out, "w") as f:
+            json.dump(self.results, f)
+'''
+
+
+def test_a_file_fetched_through_the_browser_is_its_bytes_with_the_page_as_referer(web, tmp_path):
+    """A PDF behind a challenge and a Referer guard, asked through the browser: downloaded by the browser
+    context's request API as bytes (never Chromium's viewer page), the article page as Referer."""
+    exp, = [e for e in web.expected() if e.unit_code == "419948000000"]
+    pdf = exp.attachments[0]
+    plan = [(pdf, {"kind": "attachment"}, exp.page_url), (pdf, {}, exp.page_url), (exp.page_url, {}, None)]
+    spider, out = tmp_path / "files_spider.py", tmp_path / "out.json"
+    spider.write_text(FILES_SPIDER, encoding="utf-8")
+    start = len(web.requests)
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"plan={json.dumps(plan)}",
+                           "-a", f"out={out}", "-s", "LOG_LEVEL=WARNING"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(out.read_text() or "null")
+    assert results is not None, proc.stderr[-3000:]
+    assert len(results) == 3 and not [r for r in results if "error" in r], results
+    files = [r for r in results if r["url"] == pdf]
+    assert all(r["status"] == 200 and r["head"].startswith("%PDF") and r["size"] > 1000 for r in files), files
+    page, = [r for r in results if r["url"] == exp.page_url]
+    assert page["status"] == 200 and exp.title in page["text"]
+    log = [r for r in web.requests[start:] if r.site == "qianjiang" and web.url("qianjiang", r.path_qs) == pdf]
+    assert [r for r in log if r.status == 200 and r.referer == exp.page_url]
+    assert not [r for r in log if r.status == 403], "the file was asked without its Referer"

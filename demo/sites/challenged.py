@@ -154,6 +154,14 @@ def _loop302(site: Site, request: aioweb.Request) -> aioweb.Response | None:
     return resp
 
 
+def pass_cookie(site: Site) -> str | None:
+    """A ``Cookie`` header that passes the site's gate (what a client that ran its script would send)."""
+    token = "0123456789abcdef"
+    cleared = f"{token}.{clearance(site, token)}"
+    return {"cookie200": f"wzws_cid={cleared}", "loop302": f"CT6T={cleared}",
+            "jsl521": f"__jsluid_s={token}; __jsl_clearance_s={cleared.replace('.', '|0|')}"}.get(site.params.get("gate"))
+
+
 def gated(site: Site) -> bool:
     return bool(site.params.get("gate") or site.params.get("referer_guard") or site.params.get("viewer_files"))
 
@@ -163,25 +171,27 @@ def _trs_site(w: World, key: str, name: str, ip: str, code: str, **params) -> Si
 
 
 def build(w: World, ip: Iterator[str]) -> None:
-    """Four hosts: a 200 cookie shell (an inline PDF behind it), a two-round 521 (Referer-guarded files behind
-    it), a 302-to-self cookie loop, and one host with two portals of which only the department's is gated."""
+    """Four hosts: a 200 cookie shell, a two-round 521 (Referer-guarded files behind it), a 302-to-self cookie
+    loop, and one host with two portals of which only the department's is gated. Their files are DOCX: the
+    default world's PDFs (LibreOffice renders) are budgeted; inline PDFs behind challenges are in
+    :func:`trial_world`."""
     s = _trs_site(w, "jiangling", "江陵县人民政府", next(ip), "419941000000", gate="cookie200")
     new_unit(w, "419941000000", s.name, "county", s.key, cms="trs")
     w.add_column(s.key, "jlg", "/zfxxgk/zfxxgknb/", "政府信息公开年报", ["419941000000"], page_size=10)
-    w.add_report("jlg", "419941000000", 2022, kind="pdf")
+    w.add_report("jlg", "419941000000", 2022, kind="docx")
     w.add_report("jlg", "419941000000", 2023)
 
     s = _trs_site(w, "songzi", "松滋县人民政府", next(ip), "419942000000", gate="jsl521", referer_guard=True)
     new_unit(w, "419942000000", s.name, "county", s.key, cms="trs")
     w.add_column(s.key, "szi", "/zfxxgk/zfxxgknb/", "政府信息公开年报", ["419942000000"], page_size=10)
     w.add_report("szi", "419942000000", 2022, kind="docx")
-    w.add_report("szi", "419942000000", 2023, kind="pdf")
+    w.add_report("szi", "419942000000", 2023)
 
     s = _trs_site(w, "gongan", "公安县人民政府", next(ip), "419943000000", gate="loop302")
     new_unit(w, "419943000000", s.name, "county", s.key, cms="trs")
     w.add_column(s.key, "gax", "/zfxxgk/zfxxgknb/", "政府信息公开年报", ["419943000000"], page_size=10)
     w.add_report("gax", "419943000000", 2022)
-    w.add_report("gax", "419943000000", 2023, kind="pdf")
+    w.add_report("gax", "419943000000", 2023, kind="docx")
 
     # one host, two portals: the county's (Referer-guarded files, no challenge) and a bureau's under /bm/ (gated)
     s = _trs_site(w, "shishou", "石首县人民政府", next(ip), "419944000000", gate="cookie200", gate_paths=["/bm/"],
@@ -190,21 +200,23 @@ def build(w: World, ip: Iterator[str]) -> None:
     new_unit(w, "419944901000", "石首县教育局", "department", s.key, parent="419944000000", cms="trs")
     w.add_column(s.key, "ssx", "/zfxxgk/zfxxgknb/", "政府信息公开年报", ["419944000000"], page_size=10)
     w.add_column(s.key, "ssj", "/bm/jyj/zfxxgknb/", "政府信息公开年报", ["419944901000"], page_size=10)
-    w.add_report("ssx", "419944000000", 2022, kind="pdf")
+    w.add_report("ssx", "419944000000", 2022)
     w.add_report("ssx", "419944000000", 2023, kind="docx")
-    w.add_report("ssj", "419944901000", 2023, kind="pdf")
+    w.add_report("ssj", "419944901000", 2023, kind="docx")
 
 
 def trial_world(*, uses: int, seed: int = 0) -> World:
     """Hosts for the challenge tests, apart from the default world: a clearance that serves ``uses`` requests
     before the challenge comes back (an expiring cookie), a challenge no browser passes, and a host whose
-    files are the browser's PDF-viewer page."""
+    files are the browser's PDF-viewer page, and a challenged host with a Referer-guarded PDF (for requests
+    that go through the browser themselves)."""
     w = World(seed=seed)
     ip = iter(f"127.0.2.{i}" for i in range(1, 255))
     for key, name, code, params in (
             ("jianli", "监利县人民政府", "419945000000", {"gate": "cookie200", "gate_uses": uses}),
             ("honghu", "洪湖县人民政府", "419946000000", {"gate": "never"}),
-            ("shayang", "沙洋县人民政府", "419947000000", {"viewer_files": True})):
+            ("shayang", "沙洋县人民政府", "419947000000", {"viewer_files": True}),
+            ("qianjiang", "潜江县人民政府", "419948000000", {"gate": "cookie200", "referer_guard": True})):
         s = _trs_site(w, key, name, next(ip), code, **params)
         new_unit(w, code, name, "county", key, cms="trs")
         w.add_column(key, key[:3], "/zfxxgk/zfxxgknb/", "政府信息公开年报", [code], page_size=2)
@@ -213,4 +225,22 @@ def trial_world(*, uses: int, seed: int = 0) -> World:
     for year in (2022, 2023):
         w.add_report("hon", "419946000000", year)
         w.add_report("sha", "419947000000", year, kind="pdf")
+    w.add_report("qia", "419948000000", 2023, kind="pdf")
+    return w
+
+
+def twin_world(*, units: int = 12, years: tuple[int, ...] = (2020, 2021, 2022, 2023), seed: int = 0) -> World:
+    """Two hosts alike but for a challenge (bench/crawl.py): ``units`` township units each, their reports as
+    HTML pages (no LibreOffice renders), one host behind the 200 cookie shell, the other open."""
+    w = World(seed=seed)
+    for n, (key, params) in enumerate((("twin-open", {}), ("twin-gated", {"gate": "cookie200"}))):
+        county = f"4199{60 + n}000000"
+        s = _trs_site(w, key, f"双{n}县人民政府", f"127.0.3.{n + 1}", county, **params)
+        new_unit(w, county, s.name, "county", key, cms="trs")
+        for i in range(units):
+            code = f"4199{60 + n}{101 + i:03d}000"
+            new_unit(w, code, f"第{i + 1}镇人民政府", "township", key, parent=county, cms="trs")
+            w.add_column(key, f"{key}-{i}", f"/zfxxgk/xz{i}/zfxxgknb/", "政府信息公开年报", [code], page_size=10)
+            for year in years:
+                w.add_report(f"{key}-{i}", code, year)
     return w
