@@ -34,7 +34,6 @@ from .text import is_file_url, url_extension
 from .titles import belongs_to, is_report_title, report_year, title_unit
 
 
-
 class ReportSpider(scrapy.Spider):
     name = "reports"
 
