@@ -35,7 +35,6 @@ from .errors import describe
 from .render import api_requests, render_meta, rendered
 from .shells import shell_targets, writes_rows
 
-
 class ReportSpider(scrapy.Spider):
     name = "reports"
 

@@ -436,3 +436,33 @@ def test_a_list_cut_by_the_page_cap_is_not_evidence(web, registry, first, tmp_pa
     assert "column_not_found" in statuses and "missing" not in statuses
     (reason,) = rows(db, "SELECT reason_text FROM unit_coverage WHERE unit_code = ?", [code])[0]
     assert reason == "分页达到上限，只读了 1 页"
+
+
+def test_platform_families_and_lists_only_a_browser_sees(web, first):
+    """gkmlpt, Lonsun, jpaas, truecms, Epoint and 松岭县's script-only lists: each family's API is asked
+    the way the platform wants, and a rendered list's own API is paged without the browser."""
+    db, log = first["db"], first["requests"]
+    by_site = {}
+    for unit, year in rows(db, "SELECT unit_code, year FROM reports WHERE status != 'failed'"):
+        by_site.setdefault(unit[:6], set()).add(year)
+    for exp in web.expected():
+        if exp.site in ("nanyu", "anfeng", "xikou", "gaodong", "yuntai", "songling"):
+            assert exp.year in by_site.get(exp.unit_code[:6], set()), exp
+    paths = {(r.site, r.path_qs.split("?", 1)[0]) for r in log}
+    assert ("nanyu", "/gkmlpt/api/all/30") in paths and not any(
+        r.site == "nanyu" and "page=0" in r.path_qs for r in log)  # page 0 repeats page 1: never asked
+    assert ("anfeng", "/site/label/8888") in paths
+    truecms = [r for r in log if r.site == "gaodong" and "getMessage.do" in r.path_qs]
+    assert any("perpage=50" in r.path_qs and r.status == 404 for r in truecms)  # the cap, then 20
+    assert all(r.referer for r in truecms) and any("startrecord=21" in r.path_qs for r in truecms)
+    assert ("yuntai", "/js/webBuilderCommon.js") in paths
+    # 松岭县: the frame's document.writeln rows rendered in Chromium; the fragment API paged by plain HTTP
+    browser = {u for (u,) in rows(db, "SELECT url FROM fetches WHERE browser = 1 AND outcome = 'ok'")}
+    assert any("list_frame" in u for u in browser)
+    page2 = [r for r in log if r.site == "songling" and "docs.htm" in r.path_qs and "ye=2" in r.path_qs]
+    assert any("nianbao" in (r.user_agent or "") for r in page2), "page 2 of the captured API over plain HTTP"
+    # the row linking straight to its file: stored as that report, with the row's title and date
+    [file_row] = [e for e in web.expected() if e.site == "songling" and e.page_url in e.attachments]
+    [(title, published)] = rows(db, "SELECT r.title, r.published FROM reports r JOIN sources s ON s.sha256 = r.document "
+                                    "WHERE s.url = ?", [file_row.page_url])
+    assert title == file_row.title and str(published)[:10] == file_row.published

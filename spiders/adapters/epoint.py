@@ -66,7 +66,7 @@ class EpointAdapter:
     def matches(self, response: Response) -> bool:
         if LIST_PATH in response.url or "/dynamic/zwgk/" in response.url:
             return True
-        text = body_text(response)[:300_000]
+        text = body_text(response)
         return "webBuilderCommon.js" in text or "getgovinfolist" in text
 
     def parse_list(self, response: Response) -> ListPage:

@@ -106,7 +106,7 @@ class GkmlptAdapter:
     def matches(self, response: Response) -> bool:
         if _API.search(response.url):
             return True
-        return "/gkmlpt/" in response.url and "_CONFIG" in body_text(response)[:200_000]
+        return "/gkmlpt/" in response.url and "_CONFIG" in body_text(response)
 
     def parse_list(self, response: Response) -> ListPage:
         if _API.search(urlsplit(response.url).path):

@@ -70,7 +70,7 @@ class JpaasAdapter:
     name = "jpaas"
 
     def matches(self, response: Response) -> bool:
-        return "jpaas-publish-server" in response.url or "jpaas-publish-server" in body_text(response)[:300_000]
+        return "jpaas-publish-server" in response.url or "jpaas-publish-server" in body_text(response)
 
     def parse_list(self, response: Response) -> ListPage:
         if API_PATH in urlsplit(response.url).path:

@@ -60,7 +60,7 @@ class TruecmsAdapter:
     def matches(self, response: Response) -> bool:
         if "/truecms/" in response.url or "getMessage.do" in response.url:
             return True
-        text = body_text(response)[:300_000]
+        text = body_text(response)
         return "truecms" in text and bool(_COLUMN_ID.search(text))
 
     def parse_list(self, response: Response) -> ListPage:
