@@ -100,6 +100,17 @@ def unit_series(seed: int, code: str, level: str, years: range = range(2019, 203
     items = {"licensing": rng.randint(5, 200) if level != "township" else rng.randint(0, 12),
              "other_services": rng.randint(0, 30), "penalty": rng.randint(0, 60), "coercion": rng.randint(0, 10),
              "fees": rng.randint(0, 8)}
+    # decisions drift year to year around a unit's own level, as real workloads do (no ×10 jumps)
+    t2rng = random.Random(f"{seed}:{code}:t2")
+    big = {"county": 20000, "department": 3000, "zone": 300}.get(level, 150)
+    old_big = 3000 if level != "township" else 80
+    decisions = {"licensing": t2rng.randint(0, big), "penalty": t2rng.randint(0, big // 6),
+                 "coercion": t2rng.randint(0, big // 40), "other_services": t2rng.randint(0, old_big)}
+
+    def drift(row: str) -> str:
+        decisions[row] = max(0, round(decisions[row] * t2rng.uniform(0.75, 1.35)))
+        return str(decisions[row])
+
     out: dict[int, dict[str, str]] = {}
     for year in years:
         fmt = report_format(year)
@@ -144,10 +155,9 @@ def unit_series(seed: int, code: str, level: str, years: range = range(2019, 203
                 in_force[row] += issued - repealed
                 cells |= {f"t2.{row}.issued": str(issued), f"t2.{row}.repealed": str(repealed),
                           f"t2.{row}.in_force": str(in_force[row])}
-            big = {"county": 20000, "department": 3000, "zone": 300}.get(level, 150)
-            cells["t2.licensing.decisions"] = str(rng.randint(0, big))
-            cells["t2.penalty.decisions"] = str(rng.randint(0, big // 6))
-            cells["t2.coercion.decisions"] = str(rng.randint(0, big // 40))
+            cells["t2.licensing.decisions"] = drift("licensing")
+            cells["t2.penalty.decisions"] = drift("penalty")
+            cells["t2.coercion.decisions"] = drift("coercion")
             cells["t2.fees.amount"] = f"{rng.randint(0, 30000000) / 10000:.4f}" if level != "township" else "0"
         else:
             for row in ("regulations", "normative"):
@@ -162,7 +172,7 @@ def unit_series(seed: int, code: str, level: str, years: range = range(2019, 203
                 cells[f"t2.{row}.change"] = f"{change:+d}" if change else "0"
                 items[row] += change
                 if row != "fees":
-                    cells[f"t2.{row}.decisions"] = str(rng.randint(0, 3000 if level != "township" else 80))
+                    cells[f"t2.{row}.decisions"] = drift(row)
             cells["t2.procurement.items"] = str(rng.randint(0, 40))
             cells["t2.procurement.amount"] = f"{rng.randint(0, 5000000) / 100:.2f}"
         out[year] = cells
@@ -239,3 +249,99 @@ def news_body(text: str) -> str:
     return _paras([text, "会议要求，各单位要提高思想认识，压实工作责任，确保政务公开各项工作落到实处。"])
 
 
+
+
+# ---------------------------------------------------------------- running text, varied per unit and year
+
+_OPENINGS = [
+    "{y}年，{me}认真贯彻落实《条例》，坚持“公开为常态、不公开为例外”，围绕中心工作扎实推进政务公开。",
+    "{y}年，{name}以提升政务公开质效为目标，健全工作机制，规范公开流程，各项工作有序推进。",
+    "{y}年，在上级政务公开部门的指导下，{me}把政务公开作为建设法治政府的重要抓手，公开工作质量稳步提升。",
+    "{y}年，{me}对照年度政务公开工作要点，逐项分解任务、压实责任，推动决策、执行、管理、服务、结果公开。",
+    "{y}年，{name}聚焦群众关切，持续深化重点领域信息公开，以公开促落实、促规范、促服务。",
+]
+_ACTIVE = [
+    "（一）主动公开情况。通过政府门户网站政府信息公开专栏及时公开政策文件、工作动态、财政预决算等信息。",
+    "（一）主动公开情况。围绕乡村振兴、社会救助、安全生产等领域，按照公开目录及时更新栏目内容，做到应公开尽公开。",
+    "（一）主动公开情况。规范性文件全部在门户网站集中公开，并同步发布图文解读，便于群众理解和查阅。",
+    "（一）主动公开情况。财政预决算、“三公”经费、重大项目批准和实施等信息按时公开，接受社会监督。",
+    "（一）主动公开情况。利用政务新媒体、公开栏和便民服务窗口等多种渠道发布信息，扩大信息覆盖面。",
+]
+_MANAGE = [
+    "（三）政府信息管理情况。落实公开属性源头认定和保密审查制度，做到“先审查、后公开”。",
+    "（三）政府信息管理情况。开展规范性文件清理，对失效、废止文件及时标注，动态更新政策文件库。",
+    "（三）政府信息管理情况。建立信息发布三级审核机制，明确专人负责信息的收集、审核和发布。",
+    "（三）政府信息管理情况。完善政府信息公开指南和公开目录，规范依申请公开的受理、办理和答复程序。",
+]
+_PLATFORM = [
+    "（四）政府信息公开平台建设情况。加强政府网站和政务新媒体管理，及时更新信息公开专栏。",
+    "（四）政府信息公开平台建设情况。优化信息公开专栏栏目设置，集约化平台运行稳定，全年未发生安全事故。",
+    "（四）政府信息公开平台建设情况。在便民服务中心设置政务公开专区，提供查阅、咨询等服务。",
+    "（四）政府信息公开平台建设情况。开展网站常态化监测，对错链断链、更新不及时等问题逐一整改。",
+]
+_OVERSIGHT = [
+    "（五）监督保障情况。将政务公开工作纳入年度考核，定期开展自查，确保工作取得实效。",
+    "（五）监督保障情况。组织政务公开业务培训，邀请专家授课，提高工作人员业务能力。",
+    "（五）监督保障情况。设立监督电话，主动接受社会评议，对群众反映的问题及时整改。",
+    "（五）监督保障情况。成立政务公开工作领导小组，主要负责同志亲自部署，分管负责同志具体落实。",
+]
+_PROBLEMS = {
+    "解读": "政策解读形式不够丰富，图表图解、视频解读等形式运用较少",
+    "及时": "部分信息公开的及时性有待提高，个别栏目更新较慢",
+    "培训": "工作人员业务能力有待加强，对《条例》的理解还不够深入",
+    "互动": "政民互动渠道不够畅通，对公众关切的回应还不够及时",
+    "基层": "基层政务公开标准化规范化建设还需深化，公开事项目录有待完善",
+    "申请": "依申请公开答复文书的规范性有待提高",
+}
+_FIXES = {
+    "解读": "丰富政策解读形式，推出图解和视频解读",
+    "及时": "建立栏目更新提醒制度，明确更新时限",
+    "培训": "每季度组织一次业务培训，开展以案释法",
+    "互动": "完善留言办理机制，做到件件有回复",
+    "基层": "细化基层公开事项目录，推进公开标准落地",
+    "申请": "统一答复文书格式，实行答复前法制审核",
+}
+_FEES = [
+    "本年度未收取政府信息公开信息处理费。无其他需要报告的事项。",
+    "依据《政府信息公开信息处理费管理办法》，本年度未收取信息处理费。",
+    "本年度没有发生收取信息处理费的情况。无其他需要报告的事项。",
+]
+
+
+def self_word(name: str, level: str) -> str:
+    """How a report calls its own unit: 我县, 我镇, 我乡, 我街道, 我局, 我委, 我区, 我办."""
+    if level == "county":
+        return "我" + (name.removesuffix("人民政府")[-1:] or "县")
+    if level == "township":
+        return "我街道" if "街道" in name else ("我乡" if "乡" in name[-6:] else "我镇")
+    if level == "zone":
+        return "我区"
+    for suffix in ("局", "委", "办", "中心"):
+        if suffix in name[-6:]:
+            return "我" + suffix
+    return "本单位"
+
+
+def _problems(seed: int, code: str, year: int) -> list[str]:
+    return random.Random(f"{seed}:{code}:{year}:problems").sample(sorted(_PROBLEMS), 2)
+
+
+def report_paragraphs(seed: int, code: str, name: str, level: str, year: int, fmt: str, applications: str) -> dict[str, list[str]]:
+    """Parts 一, 五 and 六 worded for this unit and year (chosen from pools, deterministic), so that two
+    years of one unit, or two units, differ as real reports do; part 五 says how last year's problems
+    were handled, part 六 (2021 format) whether 信息处理费 was charged."""
+    rng = random.Random(f"{seed}:{code}:{year}:text")
+    me = self_word(name, level)
+    count = applications if applications and applications.isdigit() else None
+    asked = (f"（二）依申请公开情况。本年度共受理政府信息公开申请{count}件，均在法定期限内予以答复。" if count is not None
+             else "（二）依申请公开情况。严格按照法定程序和时限办理政府信息公开申请。")
+    one = [rng.choice(_OPENINGS).format(y=year, me=me, name=name), rng.choice(_ACTIVE), asked,
+           rng.choice(_MANAGE), rng.choice(_PLATFORM), rng.choice(_OVERSIGHT)]
+    last = _problems(seed, code, year - 1)
+    now = _problems(seed, code, year)
+    five = [f"（一）上年度问题整改情况。针对上年度报告提出的{_PROBLEMS[last[0]]}等问题，"
+            f"{me}{_FIXES[last[0]]}，{_FIXES[last[1]]}，已整改到位。",
+            f"（二）存在的主要问题。一是{_PROBLEMS[now[0]]}；二是{_PROBLEMS[now[1]]}。",
+            f"（三）改进措施。{year + 1}年，{me}将{_FIXES[now[0]]}，{_FIXES[now[1]]}，不断提升政务公开质量。"]
+    six = [rng.choice(_FEES)] if fmt == schema.FORMAT_2021 else ["无。"]
+    return {"1": one, "5": five, "6": six}

@@ -35,6 +35,8 @@ from .content import (
     office_attachment,
     report_format,
     report_fragment,
+    report_paragraphs,
+    self_word,
     unit_series,
 )
 from .render import ReportSpec
@@ -388,8 +390,14 @@ class World:
         return f"{unit.name}{year}年政府信息公开工作年度报告"
 
     def add_report(self, column: str, unit_code: str, year: int, *, kind: str = "html", day: date | None = None,
-                   inconsistent: bool = False, style: str = "full", legacy: bool = False) -> Item:
-        """A unit's report for ``year`` on a column: HTML body, or 详见附件 with attachments."""
+                   inconsistent: bool = False, style: str = "full", legacy: bool = False,
+                   copy_text_of: Item | None = None, copy_of: Item | None = None, wrong_year: bool = False) -> Item:
+        """A unit's report for ``year`` on a column: HTML body, or 详见附件 with attachments.
+
+        What evaluators catch (rules COPY-LAST-YEAR, COPY-OTHER-UNIT, WRONG-YEAR): ``copy_text_of`` takes
+        another report's running text word for word (last year's, with only the numbers new);
+        ``copy_of`` takes another unit's whole report, tables and text, under this unit's title;
+        ``wrong_year`` leaves last year's statistics period and opening in the text."""
         col = self.column(column)
         unit = self.units[unit_code]
         if kind not in KINDS:
@@ -403,12 +411,23 @@ class World:
                         format=schema.FORMAT_LEGACY, kind="html", body=legacy_fragment(unit.name, year, day),
                         index_no=self._index_no(unit.code, year + 1))
             return self._place(col, item)
-        cells = self.cells(unit, year)
+        cells = dict(copy_of.spec.cells) if copy_of is not None else self.cells(unit, year)
         broken = None
         if inconsistent:
             cells, broken = break_cells(cells)
+        fmt = report_format(year)
+        paragraphs = report_paragraphs(self.seed, unit.code, unit.name, unit.level, year, fmt,
+                                       cells.get("t3.new.total") or "")
+        source = copy_of or copy_text_of
+        if source is not None:
+            paragraphs = {k: v for k, v in source.spec.paragraphs.items() if k != "6" or fmt == source.spec.format}
+        if wrong_year:
+            last = report_paragraphs(self.seed, unit.code, unit.name, unit.level, year - 1, fmt, "")
+            me = self_word(unit.name, unit.level)
+            paragraphs["0"] = [f"本报告中所列数据的统计期限自{year - 1}年1月1日起至{year - 1}年12月31日止。"]
+            paragraphs["1"] = [f"{year - 1}年，{me}认真贯彻落实《条例》，扎实推进政务公开。", *last["1"][1:]]
         spec = ReportSpec(unit=unit.name if style != "prefixed" else unit.county_prefix + unit.name, year=year,
-                          format=report_format(year), cells=cells, published=day)
+                          format=fmt, cells=cells, published=day, paragraphs=paragraphs)
         item = Item(id=0, site=col.site, column=column, role=REPORT, title=self.report_title(unit, year, style),
                     published=when, publisher=publisher, unit_code=unit_code, year=year, format=spec.format,
                     kind=kind, inconsistent=inconsistent, broken_key=broken, spec=spec,

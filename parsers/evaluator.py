@@ -136,11 +136,16 @@ def check_copy_last_year(report: Report, ctx: Context) -> Iterable[RuleResult]:
     if prev is None:
         return [_result("COPY-LAST-YEAR", "report", NOT_ASSESSABLE, "没有该单位上一年度的报告，无法比对")]
     out = []
-    if similarity.same_tables(report, prev):
+    total = similarity.table_total(report)
+    if similarity.same_tables(report, prev) and total >= similarity.MIN_TABLE_TOTAL:
         shown = similarity.nonzero_cells(report)
         cells = "、".join(f"{schema.key_label(k)} {fmt_num(report.value(k))}" for k in shown[:3])
         out.append(_result("COPY-LAST-YEAR", "tables", FAIL,
-                           f"表三、表四与 {prev.year} 年度报告完全相同（并非全为 0，如 {cells}），疑似沿用上年数据", shown))
+                           f"表三、表四与 {prev.year} 年度报告完全相同（共 {total} 件申请和案件，如 {cells}），疑似沿用上年数据", shown))
+    elif similarity.same_tables(report, prev):
+        out.append(_result("COPY-LAST-YEAR", "tables", PASS,
+                           f"表三、表四与 {prev.year} 年度报告相同，但只有 {total} 件申请和案件"
+                           f"（少于 {similarity.MIN_TABLE_TOTAL} 件时相同不足为凭）"))
     else:
         out.append(_result("COPY-LAST-YEAR", "tables", PASS, f"表三、表四与 {prev.year} 年度报告不同（或全为 0）"))
     sim = similarity.text_similarity(report.text, prev.text)

@@ -120,6 +120,15 @@ def same_tables(a: Report, b: Report) -> bool:
     return bool(ca) and ca == cb and any(v for v in ca.values())
 
 
+MIN_TABLE_TOTAL = 10  # applications + cases below which identical tables prove nothing on their own
+
+
+def table_total(report: Report) -> int:
+    """Applications (new + carried in) and review/litigation cases: how much the tables say."""
+    keys = ["t3.new.total", "t3.carried_in.total", "t4.review.total", "t4.suit_direct.total", "t4.suit_after_review.total"]
+    return int(sum(report.value(k) or 0 for k in keys))
+
+
 def nonzero_cells(report: Report, limit: int = 6) -> list[str]:
     """A few non-zero cells of tables 三/四 (the evidence that identical tables are not just zeros)."""
     return [k for k, v in table_cells(report).items() if v][:limit]

@@ -264,3 +264,13 @@ def test_template_naming_another_unit(county_store):
     county, report = add(store, "410101000000", spec("甲县人民政府", paragraphs={
         "1": ["2023年，甲县人民政府认真贯彻落实《条例》，指导东城镇人民政府、西河乡人民政府规范公开年报。"]}))
     assert {r.status for r in report.rules if r.rule == "COPY-OTHER-UNIT"} == {"pass"}
+
+
+def test_small_identical_tables_are_no_proof():
+    small = {k: "0" for k in seed_spec("001").cells if k.startswith(("t3.", "t4."))}
+    small.update({"t3.new.natural": "1", "t3.new.total": "1", "t3.granted.natural": "1", "t3.granted.total": "1",
+                  "t3.handled_total.natural": "1", "t3.handled_total.total": "1"})
+    prev = parse(spec(year=2022, cells=small))
+    now = parse(spec(cells=small, paragraphs={"1": OTHER_YEAR_TEXT}))
+    status, message = results(now, "COPY-LAST-YEAR", Context(previous=prev))["tables"]
+    assert status == "pass" and "只有 1 件" in message

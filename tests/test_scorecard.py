@@ -141,7 +141,7 @@ def test_report_page_compares_with_last_year(served):
     # the six cells that differ between the two years are marked on both sides
     for side in ("now", "prev"):
         assert page.count(f'class="nb-official nb-compare-{side}"') == 3
-    assert page.count('class="v changed"') == 2 * 6
+    assert page.count('class="v changed"') == 2 * 6 and page.count('data-cmp-key="t4.') == 2 * 15
     assert "<del" in page and "<ins" in page and "统计期限自2022年1月1日" in page
     status, body, _ = get(server, f"/-/nianbao/report/{ids['east_2023']}")
     assert 'id="nb-compare"' not in body.decode("utf-8")  # no 2022 report of 东城镇: no comparison
