@@ -32,7 +32,7 @@ class _Verbs(click.Group):
     """The verbs, with a bad registry reported in one line (``Error: 名录 … 有误：…``), never a traceback."""
 
     def invoke(self, ctx: click.Context):
-        from .registry import RegistryError
+        from crawler.registry import RegistryError
 
         try:
             return super().invoke(ctx)
@@ -226,11 +226,11 @@ def registry_check(file: str) -> None:
 
     Example: nianbao registry check registry.yaml
     """
-    from .registry_check import check_file
+    from crawler.registry_check import check_file
 
     problems = check_file(file)
     if not problems:
-        from .registry import load
+        from crawler.registry import load
 
         click.echo(f"名录 {file} 没有问题：{len(load(file).units)} 个单位")
         return
