@@ -127,6 +127,7 @@ class _Findings:
                 "headline": f"{year} 年度报告逾期未发布（截止 {e.deadline}）",
                 "details": [f"{seen} 完整读取了{where}，没有找到这份报告"],
                 "evidence": e.coverage.evidence(year) if e.coverage else None,
+                "read_at": seen,
                 "deadline": e.deadline.isoformat(), "links": self._unit_links(e.unit)})
         elif e.status == "late" and e.deadline >= china_date(self.now) - timedelta(days=self.config.alert_window_days):
             self.add(code, year, "late", report=e.report["id"], payload={

@@ -256,9 +256,13 @@ def undetermined(year: int, cov: Coverage | None) -> Undetermined:
 
 
 def digest_lines(alert: dict[str, Any], state: str) -> list[str]:
-    """Extra lines of a digest item: what was read behind a missing alert."""
-    evidence = alert["payload"].get("evidence")
-    return [evidence] if evidence and state != "resolved" else []
+    """What was read behind a missing alert, and when (``2026-11-29 02:00 读取了年报栏目 3 页，共 41 条年报，
+    没有本单位 2024 年度的``): said in the digest in place of the bare “read completely” line."""
+    p = alert["payload"]
+    evidence = p.get("evidence")
+    if not evidence or state == "resolved":
+        return []
+    return [f"{p['read_at']} {evidence}" if p.get("read_at") else evidence]
 
 
 def closed_tag(alert: dict[str, Any]) -> str | None:

@@ -65,7 +65,8 @@ class DigestItem:
 
     def details(self, now: datetime) -> list[str]:
         p = self.alert["payload"]
-        lines = list(p.get("details") or []) + digest_lines(self.alert, self.state)
+        # what was read, when the crawl says, tells more than “read completely” (alerts.coverage)
+        lines = digest_lines(self.alert, self.state) or list(p.get("details") or [])
         if self.alert["kind"] == "missing" and p.get("deadline") and self.state != "resolved":
             days = (china_date(now) - date.fromisoformat(p["deadline"])).days
             lines.insert(0, f"已逾期 {days} 天")
@@ -224,11 +225,10 @@ def render_text(digest: Digest, now: datetime, config: AlertConfig) -> str:
     """The plain-text body: the sections of :data:`alerts.sections.SECTIONS`, in order."""
     ctx = Context(aware(now), config)
     lines = ["您好：", "", _intro(digest), ""]
-    for section in SECTIONS:
+    for section in (*SECTIONS, hints_mod.section):  # 提示: the evaluator's findings, apart from the alerts
         blocks = section(digest, ctx)
         if blocks:
             lines += to_text(blocks) + [""]
-    lines += hints_mod.render_text(digest, config)  # 提示: the evaluator's findings, apart from the alerts
     lines += ["——", _footer(config)]
     return "\n".join(lines) + "\n"
 
@@ -240,9 +240,8 @@ def render_html(digest: Digest, now: datetime, config: AlertConfig) -> str:
     out = ['<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head>',
            '<body style="font-family: sans-serif; line-height: 1.6">',
            f"<p>您好：</p><p>{e(_intro(digest))}</p>"]
-    for section in SECTIONS:
+    for section in (*SECTIONS, hints_mod.section):
         out += to_html(section(digest, ctx))
-    out += hints_mod.render_html(digest, config)
     out.append(f'<hr><p style="color: #667085">{e(_footer(config))}</p></body></html>')
     return "\n".join(out)
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .digest import Digest
 
 RECENT_DAYS = 400  # findings on reports whose deadline is older than this are history, not news
-MAX_PER_DIGEST = 50
+MAX_REPORTS = 5  # reports whose 提示 one digest tells (a line each); the rest wait for the next nights
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS hints_told (
@@ -57,7 +57,8 @@ def due_hints(db: sqlite_utils.Database, now: datetime) -> list[dict[str, Any]]:
 def attach(db: sqlite_utils.Database, digests: dict[str, Digest], units: dict[str, dict[str, Any]],
            now: datetime, recipients_of, make) -> dict[str, Digest]:
     """Add each due finding to the digests of its unit's recipients (a digest is made for a recipient
-    who has findings but no alerts tonight: ``make(address)``)."""
+    who has findings but no alerts tonight: ``make(address)``). A digest tells the findings of at most
+    :data:`MAX_REPORTS` reports, one line each; the others are told on the next nights."""
     for hint in due_hints(db, now):
         unit = units.get(hint["unit_code"])
         if unit is None:
@@ -65,14 +66,16 @@ def attach(db: sqlite_utils.Database, digests: dict[str, Digest], units: dict[st
         hint["unit"] = unit
         for address in recipients_of(hint["unit_code"], units):
             digest = digests.get(address) or digests.setdefault(address, make(address))
-            if len(digest.hints) < MAX_PER_DIGEST:
+            shown = {h["report"] for h in digest.hints}
+            if hint["report"] in shown or len(shown) < MAX_REPORTS:
                 digest.hints.append(hint)
-            digest.hints_total = getattr(digest, "hints_total", 0) + 1
+            else:
+                digest.hints_later = getattr(digest, "hints_later", 0) + 1
     return digests
 
 
 def mark_told(db: sqlite_utils.Database, digests: list[Digest], now: datetime) -> None:
-    """Remember the findings the queued digests told (a finding over the per-digest cap is told later)."""
+    """Remember the findings the queued digests told (those over a digest's cap are told later)."""
     ensure_schema(db)
     rows = {(h["report"], h["rule"], h["scope"]) for d in digests for h in d.hints}
     db.conn.executemany("INSERT OR IGNORE INTO hints_told (report, rule, scope, told_at) VALUES (?, ?, ?, ?)",
@@ -90,29 +93,22 @@ def _who(hint: dict[str, Any]) -> str:
     return f"{short_county(unit['county'])} · {unit['name']}"
 
 
-def render_text(digest: Digest, config: AlertConfig) -> list[str]:
-    """The 提示 section of the plain-text body (empty when there is none)."""
+def section(digest: Digest, ctx) -> list:
+    """The 提示 section (after the alerts' sections): one line per report with its findings, its link."""
+    from .sections import Block
+
     if not digest.hints:
         return []
-    lines = ["══ 提示（评估性检查，不计入提醒；每项只告知一次） ══"]
+    by_report: dict[str, list[dict[str, Any]]] = {}
     for h in digest.hints:
-        lines.append(f"【提示】{_who(h)}：{h['year']} 年度报告 {h['rule']}：{h['message']}")
-        lines.append(f"    报告数据：{config.report_url(h['report'])}")
-    more = getattr(digest, "hints_total", len(digest.hints)) - len(digest.hints)
-    if more > 0:
-        lines.append(f"另有 {more} 项提示，下次告知")
-    return lines + [""]
-
-
-def render_html(digest: Digest, config: AlertConfig) -> list[str]:
-    """The 提示 section of the HTML body."""
-    if not digest.hints:
-        return []
-    e = html.escape
-    out = ['<h2 style="color: #667085">提示（评估性检查，不计入提醒）</h2>', "<ul>"]
-    for h in digest.hints:
-        url = config.report_url(h["report"])
-        out.append(f"<li>{e(_who(h))}：{h['year']} 年度报告 <code>{e(h['rule'])}</code>：{e(h['message'])} "
-                   f'<a href="{e(url, quote=True)}">报告数据</a></li>')
-    out.append("</ul>")
-    return out
+        by_report.setdefault(h["report"], []).append(h)
+    blocks = [Block("h2", "提示（评估性检查，不计入提醒；每项只告知一次）")]
+    for rid, found in by_report.items():
+        h = found[0]
+        said = "；".join(f"{f['rule']}：{f['message']}" for f in found)
+        blocks.append(Block("item", f"{_who(h)}：{h['year']} 年度报告 {said}", "hint",
+                            links=[("报告数据", ctx.config.report_url(rid))]))
+    later = getattr(digest, "hints_later", 0)
+    if later:
+        blocks.append(Block("p", f"另有 {later} 项提示，下次告知"))
+    return blocks

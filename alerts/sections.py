@@ -27,8 +27,8 @@ from .state import KINDS
 if TYPE_CHECKING:
     from .digest import Digest, DigestItem
 
-STATE_TAGS = {"new": "新", "reminder": "仍未解决", "resolved": "已解决"}
-COLORS = {"new": "#b42318", "reminder": "#b54708", "resolved": "#067647"}
+STATE_TAGS = {"new": "新", "reminder": "仍未解决", "resolved": "已解决", "hint": "提示"}
+COLORS = {"new": "#b42318", "reminder": "#b54708", "resolved": "#067647", "hint": "#667085"}
 DETAIL_LINES = 4  # arithmetic lines shown for a reminder of an inconsistent report
 KIND_ORDER = list(KINDS)
 

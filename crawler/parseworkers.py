@@ -64,6 +64,12 @@ class UnitView:
         self.mine: OrderedDict[str, tuple[str | None, Report]] = OrderedDict()  # report id → (unit code, report)
         self.rechecked: list[tuple[str, list[RuleResult]]] = []
 
+    @property
+    def db(self):
+        """The store's connection, read only here: the evaluator's checks look up the registry unit and its
+        county's reports (crawler.fingerprints); what a worker prepares is written by the stage's writer."""
+        return self.store.db
+
     def remember(self, rid: str, unit_code: str | None, report: Report) -> None:
         self.mine[rid] = (unit_code, report)
         self.mine.move_to_end(rid)
