@@ -489,10 +489,11 @@ def distinct_titles(lines: list[str]) -> list[tuple[str, int]]:
             continue
         unit = _NOT_UNIT.sub("", (m.group("pre") or m.group("post") or "").strip("：:()（）《》 "))
         year = int(m.group("year"))
-        same = next((i for i, (u, y) in enumerate(found) if y == year and (not u or not unit or u in unit or unit in u)), None)
+        unit = unit.removesuffix("人民政府")  # 甲县人民政府 and 甲县 name one report; 甲县教育局 another
+        same = next((i for i, (u, y) in enumerate(found) if y == year and (not u or not unit or u == unit)), None)
         if same is None:
             found.append((unit, year))
-        elif len(unit) > len(found[same][0]):
+        elif unit and not found[same][0]:
             found[same] = (unit, year)
     return found
 
