@@ -63,13 +63,18 @@ def _looks_text(head: bytes) -> bool:
     return control * 50 < len(head)
 
 
-def layout_for(data: bytes, name: str = "", content_type: str | None = None) -> Layout:
+def layout_for(data: bytes, name: str = "", content_type: str | None = None,
+               images: dict[str, bytes] | None = None) -> Layout:
     """The row layout of any supported document; raises :class:`ParseFailure`. Pieces read by OCR
-    carry the engine's confidence in ``at["conf"]`` (:mod:`parsers.ocrconf`)."""
+    carry the engine's confidence in ``at["conf"]`` (:mod:`parsers.ocrconf`). ``images`` are the
+    bytes of an HTML page's pictures (its tables pasted as pictures), read in place by OCR."""
     from . import ocrconf
 
     with ocrconf.collecting() as boxes:
         layout = _layout_for(data, name, content_type)
+        if images and layout.kind == "html":
+            from .pictures import insert_pictures
+            layout = insert_pictures(layout, images)
     ocrconf.annotate(layout, boxes)
     return layout
 
@@ -113,12 +118,13 @@ def _layout_for(data: bytes, name: str = "", content_type: str | None = None) ->
     raise ParseFailure("unknown_format", "无法识别的文件格式：既不是 HTML、PDF、Word、图片，也不是文本")
 
 
-def parse_reports(data: bytes, source: str, *, name: str | None = None,
-                  content_type: str | None = None, meta: dict | None = None) -> list[Report]:
+def parse_reports(data: bytes, source: str, *, name: str | None = None, content_type: str | None = None,
+                  meta: dict | None = None, images: dict[str, bytes] | None = None) -> list[Report]:
     """Parse one document into its reports (several when a page or 汇总 file holds several units'
-    reports one after another). Never raises for bad input: a report carries the error."""
+    reports one after another). ``images``: an HTML page's pictures by src (:mod:`parsers.pictures`).
+    Never raises for bad input: a report carries the error."""
     try:
-        layout = layout_for(data, name or source, content_type)
+        layout = layout_for(data, name or source, content_type, images=images)
         if meta:
             # the document's own metadata wins; the page's (title, date) fills what it lacks
             layout.meta = {**meta, **{k: v for k, v in layout.meta.items() if v}}
@@ -129,10 +135,10 @@ def parse_reports(data: bytes, source: str, *, name: str | None = None,
         return [Report(source=source, error=ParseFailure("resource_limit", f"解析超出资源限制：{type(exc).__name__}"))]
 
 
-def parse_document(data: bytes, source: str, *, name: str | None = None,
-                   content_type: str | None = None, meta: dict | None = None) -> Report:
+def parse_document(data: bytes, source: str, *, name: str | None = None, content_type: str | None = None,
+                   meta: dict | None = None, images: dict[str, bytes] | None = None) -> Report:
     """Parse one document into a report; a document with several has the rest in ``report.others``."""
-    first, *rest = parse_reports(data, source, name=name, content_type=content_type, meta=meta)
+    first, *rest = parse_reports(data, source, name=name, content_type=content_type, meta=meta, images=images)
     first.others = rest
     return first
 

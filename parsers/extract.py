@@ -104,10 +104,11 @@ class Extractor(Unglue):
 
     def __init__(self, layout: Layout, source: str):
         self.layout = layout
-        self.rows = runon.expand(layout.rows)
+        self.rows = layout.rows
         self.report = Report(source=source, kind=layout.kind, notes=list(layout.notes))
         self.sections: dict[int, int] = {}
         self._glued3: list[tuple[str, list[str], glued.Run, str]] = []
+        self.another_table = False
 
     # ------------------------------------------------------------ entry
     def run(self) -> Report:
@@ -202,6 +203,8 @@ class Extractor(Unglue):
                     if all(i > j for k, j in self.sections.items() if k < n):
                         self.sections[n] = i
                     break
+                if n == 3 and 4 in self.sections and pattern.search(text):
+                    self.another_table = True  # a second report's table 三: parsers.multi looks further
 
     def _region(self, n: int, fallback: tuple[int, int]) -> tuple[int, int]:
         start = self.sections.get(n)
@@ -275,6 +278,7 @@ class Extractor(Unglue):
             if key in seen:
                 # another table 三 (a second report in the same document) ends this one
                 if len(seen) >= 10:
+                    self.another_table = True  # parsers.multi looks for each report's start
                     break
                 continue
             seen[key] = start + i
@@ -485,14 +489,18 @@ def distinct_titles(lines: list[str]) -> list[tuple[str, int]]:
             continue
         unit = _NOT_UNIT.sub("", (m.group("pre") or m.group("post") or "").strip("：:()（）《》 "))
         year = int(m.group("year"))
-        same = next((i for i, (u, y) in enumerate(found) if y == year and (not u or not unit or u in unit or unit in u)), None)
+        unit = unit.removesuffix("人民政府")  # 甲县人民政府 and 甲县 name one report; 甲县教育局 another
+        same = next((i for i, (u, y) in enumerate(found) if y == year and (not u or not unit or u == unit)), None)
         if same is None:
             found.append((unit, year))
-        elif len(unit) > len(found[same][0]):
+        elif unit and not found[same][0]:
             found[same] = (unit, year)
     return found
 
 
 def extract(layout: Layout, source: str) -> Report:
     """Read the report in ``layout``; raises :class:`ParseFailure` when it is not a readable report."""
+    rows = runon.expand(layout.rows)  # a report flattened into one line: its tables cut back into rows
+    if rows is not layout.rows:
+        layout = Layout(rows=rows, kind=layout.kind, meta=layout.meta, notes=layout.notes)
     return Extractor(layout, source).run()

@@ -76,6 +76,7 @@ class _Walker:
         self.rows: list[Row] = []
         self.buffer: list[str] = []
         self.tables = 0
+        self.images: list[tuple[int, str]] = []  # (row index, src) of each picture, for parsers.pictures
 
     def flush(self) -> None:
         text = re.sub(r"\s+", " ", "".join(self.buffer)).strip()
@@ -93,6 +94,9 @@ class _Walker:
             if el.tail:
                 self.buffer.append(el.tail)
             return
+        if tag == "img" and el.get("src"):
+            self.flush()
+            self.images.append((len(self.rows), el.get("src")))
         if tag == "table" and not _has_nested_table(el):
             self.flush()
             self.tables += 1
@@ -141,4 +145,6 @@ def layout_from_html(data: bytes, *, content_type: str | None = None) -> Layout:
     body = doc.find("body")
     walker.walk(body if body is not None else doc)
     walker.flush()
+    if walker.images:
+        meta["images"] = walker.images
     return Layout(rows=walker.rows, kind="html", meta=meta, notes=[f"编码：{encoding}"])

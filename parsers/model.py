@@ -72,10 +72,11 @@ class Cell:
 
     @property
     def low_confidence(self) -> bool:
-        """Read by OCR with a confidence under ``parsers.ocrconf.LOW`` (``at["conf"]``)."""
+        """Read by OCR with a confidence under ``parsers.ocrconf.LOW`` (``at["conf"]``), or read by OCR
+        as something that is no number (“¥0” for a 0: the engine's misreading, not the office's text)."""
         from .ocrconf import low
 
-        return low(self.at)
+        return low(self.at) or (self.invalid and "conf" in self.at)
 
     def to_json(self) -> dict[str, Any]:
         value: Any = self.value

@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 from . import runon
-from .extract import _DATE, _NOT_UNIT, _TITLE, _UNIT_SUFFIX, clean, extract, label_key
+from .extract import _DATE, _NOT_UNIT, _TITLE, _UNIT_SUFFIX, Extractor, clean, label_key
 from .model import Layout, ParseFailure, Report, Row
 
 _T3_FIRST_ROW = re.compile(r"本年新收")
@@ -41,7 +41,9 @@ def _title_at(rows: list[Row], i: int) -> tuple[int, tuple[str, int]] | None:
 
 def report_starts(rows: list[Row]) -> list[int]:
     """Where each report of the document starts; one start (0) when it holds one report."""
-    anchors = [i for i, row in enumerate(rows) if row.table is not None and _T3_FIRST_ROW.search(label_key(row.text))]
+    anchors = [i for i, row in enumerate(rows)
+               if row.table is not None and any("收" in p.text for p in row.pieces)
+               and _T3_FIRST_ROW.search(re.sub(r"\s+", "", row.text))]
     if len(anchors) < 2:
         return [0]
     starts: list[tuple[int, tuple[str, int]]] = []
@@ -77,9 +79,19 @@ def extract_all(layout: Layout, source: str) -> list[Report]:
     """Every report in ``layout``; raises :class:`ParseFailure` only when it holds a single report
     that cannot be read (several: each part that cannot be read is a report with its error)."""
     rows = runon.expand(layout.rows)
+    whole = Extractor(Layout(rows=rows, kind=layout.kind, meta=layout.meta, notes=layout.notes), source)
+    failure = None
+    try:
+        report = whole.run()
+        if not whole.another_table:  # only where a second table 三 followed the first can there be more
+            return [report]
+    except ParseFailure as e:
+        failure = e
     starts = report_starts(rows)
     if len(starts) == 1:
-        return [extract(Layout(rows=rows, kind=layout.kind, meta=layout.meta, notes=layout.notes), source)]
+        if failure is not None:
+            raise failure
+        return [report]
     reports = []
     bounds = starts + [len(rows)]
     # the page's title and date are the page's (a 汇总): each part's own title and date come first
@@ -88,7 +100,7 @@ def extract_all(layout: Layout, source: str) -> list[Report]:
         notes = [*layout.notes, f"同一文件中的第 {n} 份报告（共 {len(starts)} 份）"]
         part = Layout(rows=rows[lo:hi], kind=layout.kind, meta=meta, notes=notes)
         try:
-            report = extract(part, source)
+            report = Extractor(part, source).run()
             if report.published is None and layout.meta.get("published"):
                 report.published = _date(layout.meta["published"])
         except ParseFailure as failure:

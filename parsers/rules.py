@@ -115,10 +115,6 @@ def evaluate_sum(rule: str, severity: str, s: Sum, report: Report, other: Report
 
     lv, lt = side(s.left)
     rv, rt = side(s.right)
-    runs = split_runs(f"{rule}/{s.scope}", [cell(t.key) for t in s.left + s.right])
-    if runs:  # the digits were split so that this very identity holds: it proves nothing
-        return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：{lt}，与{rt}相符，但这些数字由合计推断拆分"
-                          f"（原文“{'”“'.join(runs)}”），不能据此核对", expected=fmt_num(lv), actual=fmt_num(rv), **base)
     if lv == rv:
         return RuleResult(status=PASS, message=f"{s.where}：{lt}，与{rt}相符", expected=fmt_num(lv), actual=fmt_num(rv), **base)
     diff = fmt_num(abs(lv - rv))
@@ -130,9 +126,19 @@ def evaluate_sum(rule: str, severity: str, s: Sum, report: Report, other: Report
     return RuleResult(status=FAIL, message=f"{s.where}：{lt}，但{rt}，相差 {diff}", expected=fmt_num(lv), actual=fmt_num(rv), **base)
 
 
-def split_runs(instance: str, cells) -> list[str]:
-    """The glued runs among ``cells`` whose split relied on the rule instance ``instance``."""
-    return list(dict.fromkeys(c.raw for c in cells if c is not None and c.inferred and instance in c.at.get("by", ())))
+def split_evidence(results: list[RuleResult], report: Report) -> list[RuleResult]:
+    """A pass of an identity that decided how a glued run was split (``at["by"]`` of the cells split
+    from it, :mod:`parsers.glued`) proves nothing: it becomes not_assessable."""
+    if not any(c.inferred for c in report.cells.values()):
+        return results
+    for r in results:
+        instance = f"{r.rule}/{r.scope}"
+        runs = list(dict.fromkeys(c.raw for k in r.cells if (c := report.cells.get(k)) is not None
+                                  and c.inferred and instance in c.at.get("by", ())))
+        if runs and r.status == PASS:
+            r.status = NOT_ASSESSABLE
+            r.message = f"{r.message}，但这些数字由合计推断拆分（原文“{'”“'.join(runs)}”），不能据此核对"
+    return results
 
 
 def _t3(row: str, col: str) -> str:
@@ -202,7 +208,7 @@ def x_in_force(report: Report, previous: Report) -> list[Sum]:
 
 def _identity(rule_id: str, severity: str, build: Callable[[Report], list[Sum]]):
     def check(report: Report, ctx: Context) -> Iterable[RuleResult]:
-        return [evaluate_sum(rule_id, severity, s, report) for s in build(report)]
+        return split_evidence([evaluate_sum(rule_id, severity, s, report) for s in build(report)], report)
     return check
 
 

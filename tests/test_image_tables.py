@@ -14,7 +14,7 @@ import pytest
 from crawler.ingest import check_report
 from parsers import ocrconf, parse_document
 from parsers.model import Cell, Report
-from parsers.rules import check
+from parsers.rules import check, failed_errors
 
 from .reports import seed_spec
 
@@ -87,3 +87,77 @@ def test_low_confidence_rules_without_ocr():
     assert by[("T4-TOTAL", "review")].status == "not_assessable"
     assert by[("T4-TOTAL", "suit_direct")].status == "fail"
     assert by[("VALUE-DOMAIN", "t4.suit_after_review.total")].status == "not_assessable"
+
+
+# ---------------------------------------------------------------- an article whose tables are pictures
+def draw_table(table, size: int = 26, wrap: int = 14) -> bytes:
+    """One report table as a screenshot: ruled cells, merged cells merged, long labels wrapped."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from demo.render import _grid
+
+    font = ImageFont.truetype(FONT, size)
+    placed = _grid(table)
+    ncols = max(c + cell.colspan for _, c, cell in placed)
+    nrows = max(r + cell.rowspan for r, _, cell in placed)
+    chars = [2] * ncols
+    lines = [1] * nrows
+    for r, c, cell in placed:
+        if cell.colspan == 1:
+            chars[c] = max(chars[c], min(len(cell.text), wrap))
+        if cell.rowspan == 1:
+            lines[r] = max(lines[r], -(-len(cell.text) // wrap))
+    xs, ys = [20], [20]
+    for n in chars:
+        xs.append(xs[-1] + n * size + 24)
+    for n in lines:
+        ys.append(ys[-1] + n * int(size * 1.4) + 24)
+    image = Image.new("L", (xs[-1] + 20, ys[-1] + 20), 255)
+    draw = ImageDraw.Draw(image)
+    for r, c, cell in placed:
+        x0, y0, x1, y1 = xs[c], ys[r], xs[c + cell.colspan], ys[r + cell.rowspan]
+        draw.rectangle((x0, y0, x1, y1), outline=0, width=2)
+        width = max(1, (x1 - x0 - 24) // size)
+        parts = [cell.text[i:i + width] for i in range(0, len(cell.text), width)] or [""]
+        top = (y0 + y1 - len(parts) * int(size * 1.4)) / 2
+        for k, part in enumerate(parts):
+            tw = draw.textlength(part, font=font)
+            draw.text(((x0 + x1 - tw) / 2, top + k * int(size * 1.4)), part, font=font, fill=0)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+@needs_ocr
+def test_article_whose_tables_are_pictures():
+    import html as htmlmod
+
+    from demo.render import _blocks, title
+
+    spec = seed_spec("003")
+    parts, images = [], {}
+    for block in _blocks(spec):
+        if block.kind == "table":
+            src = f"/picture/{len(images) + 1}.png"
+            images[f"http://x.gov.cn{src}"] = draw_table(block.table)
+            parts.append(f'<p><img src="{src}" width="900"></p>')
+        else:
+            parts.append(f"<p>{htmlmod.escape(block.text)}</p>")
+    page = (f"<html><head><meta charset='utf-8'><title>{title(spec)}</title></head><body>"
+            + "\n".join(parts) + "</body></html>").encode()
+    without = parse_document(page, "http://x.gov.cn/a.html", name="a.html")
+    assert without.error is not None  # the page alone has no tables
+    report = check_report(parse_document(page, "http://x.gov.cn/a.html", name="a.html", images=images))
+    assert report.error is None, report.error
+    assert report.kind == "html+ocr" and report.unit == spec.unit and report.year == spec.year
+    assert report.missing == []
+    # every cell is read as printed, or flagged: the engine was unsure, or read something that is no
+    # number (“¥0” for a 0 in a tall row)
+    misread = {k for k, c in report.cells.items() if c.raw != spec.cells[k]}
+    assert all(report.cells[k].low_confidence for k in misread)
+    assert len(misread) <= 5
+    assert all(c.value == int(spec.cells[k]) for k, c in report.cells.items() if k not in misread and k.startswith("t3."))
+    cell = report.cells["t3.new.total"]
+    assert cell.at["image"] == "/picture/2.png" and 0.5 <= cell.at["conf"] <= 1
+    # a misreading never fails a rule: the rules on it are not assessable
+    assert failed_errors(report.rules) == []

@@ -104,3 +104,15 @@ def test_parse_stage_stores_each_report_under_its_unit(store):
     assert all(counts[rid] > 150 for rid, *_ in rows)
     late = dict(store.db.execute("SELECT report, message FROM rule_results WHERE rule = 'PUBLISHED-LATE'").fetchall())
     assert "2022-01-31" in late[rows[0][0]] and "2022-01-31" in late[rows[1][0]]
+
+
+def test_list_page_of_titles_is_not_a_report():
+    """A list page links several distinct report titles, and has no table of its own."""
+    page = ("<html><head><meta charset='utf-8'><title>政府信息公开年报</title></head><body><ul>"
+            "<li><a href='a.html'>甲县2021年政府信息公开工作年度报告</a><span>2022-01-20</span></li>"
+            "<li><a href='b.html'>甲县2020年度政府信息公开工作年度报告</a><span>2021-01-18</span></li>"
+            "<li><a href='c.html'>甲县教育局2021年政府信息公开工作年度报告</a><span>2022-01-25</span></li>"
+            "</ul></body></html>").encode()
+    report = parse_document(page, "list.html", name="list.html")
+    assert report.error is not None and report.error.code == "not_a_report"
+    assert "3 个年报标题" in report.error.message
