@@ -24,7 +24,7 @@ from crawler.items import ATTACHMENT, ENTRY_FIELDS, PAGE, DocumentItem, FetchIte
 from crawler.middlewares import browser_meta
 from crawler.registry import Registry, Unit, load
 
-from .adapters import adapter_for
+from .adapters import GENERIC, adapter_for
 from .article import attachment_links
 from .discover import find_disclosure_pages, find_report_columns
 from .errors import describe
@@ -163,6 +163,11 @@ class ReportSpider(scrapy.Spider):
         """A list the static HTML does not show (spiders.shells, spiders.render): a frame or redirect
         shell is followed; rows written by scripts send the page to the browser; a rendered list
         that loaded its rows from an API is paged through that API over plain HTTP."""
+        if response.status != 200:
+            return
+        if not page.entries and response.meta.get("playwright"):  # a family's markers, but rows only in the DOM
+            dom = GENERIC.parse_list(response)
+            page.entries, page.next_requests = dom.entries, page.next_requests or dom.next_requests
         if page.entries:
             if response.meta.get("playwright"):
                 page.next_requests = api_requests(response, page.entries) or page.next_requests
