@@ -71,8 +71,8 @@ ROWS = ('<li><a href="/portal/doc/301.html">某县2022年政府信息公开工�
 
 
 def test_page_parameter_is_the_number_that_changed_between_two_calls():
-    first = call("http://x.gov.cn/portal/ajax/docs.htm?chan=12&ye=1&t=3")
-    second = call("http://x.gov.cn/portal/ajax/docs.htm?chan=12&ye=2&t=3")
+    first = call("http://x.gov.cn/portal/ajax/docs.htm?chan=12&ye=1&t=3&_=1701234567890")
+    second = call("http://x.gov.cn/portal/ajax/docs.htm?chan=12&ye=2&t=3&_=1701234569012")
     assert page_parameter(first, second) == (("query", "ye", ""), 1, 1)
 
 
