@@ -209,7 +209,8 @@ def page_parameter(first: dict[str, Any], second: dict[str, Any] | None) -> tupl
     a = _numbers(call_fields(first))
     if second is not None:
         b = _numbers(call_fields(second))
-        changed = [k for k in a if k in b and b[k] > a[k]]
+        # a timestamp cache-buster (jQuery's _=1701234567890) changes too: not a page number
+        changed = [k for k in a if k in b and 0 < b[k] - a[k] <= 1000 and a[k] < 10**9]
         if len(changed) == 1:
             return changed[0], a[changed[0]], b[changed[0]] - a[changed[0]]
     named = [k for k in a if (k[2] or k[1]).lower() in PAGE_KEYS] or [k for k in a if _PAGE_NAME.search(k[2] or k[1])]

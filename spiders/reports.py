@@ -28,12 +28,13 @@ from pages.article import attachment_links
 from pages.text import is_file_url, url_extension
 from pages.titles import belongs_to, is_report_title, report_year, title_unit
 
-from .adapters import adapter_for
+from .adapters import GENERIC, adapter_for
 from .coverage import ColumnTracker
 from .discover import find_disclosure_pages, find_report_columns
 from .errors import describe
 from .render import api_requests, render_meta, rendered
 from .shells import shell_targets, writes_rows
+
 
 class ReportSpider(scrapy.Spider):
     name = "reports"
@@ -166,6 +167,11 @@ class ReportSpider(scrapy.Spider):
         """A list the static HTML does not show (spiders.shells, spiders.render): a frame or redirect
         shell is followed; rows written by scripts send the page to the browser; a rendered list
         that loaded its rows from an API is paged through that API over plain HTTP."""
+        if response.status != 200:
+            return
+        if not page.entries and response.meta.get("playwright"):  # a family's markers, but rows only in the DOM
+            dom = GENERIC.parse_list(response)
+            page.entries, page.next_requests = dom.entries, page.next_requests or dom.next_requests
         if page.entries:
             if response.meta.get("playwright"):
                 page.next_requests = api_requests(response, page.entries) or page.next_requests

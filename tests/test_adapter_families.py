@@ -314,3 +314,30 @@ def test_generic_numbered_pager_stops_at_the_last_number():
         b'<a href="page_2.html" class="active">2</a> <a href="page_3.html">3</a>',
         b'<a href="page_2.html">2</a> <a href="page_3.html" class="active">3</a>')
     assert GENERIC.parse_list(HtmlResponse(url, body=body, request=Request(url))).next_requests == []
+
+
+# --- TRS .shtml add-ons ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, url, expected", [
+    # createPageHTML('page_div', count, current, name, ext, total): a named list file, .shtml
+    ("createPageHTML('page_div', 5, 1, 'a_list', 'shtml', 94);", "http://www.shuyang.gov.cn/xxgk/nb/a_list_1.shtml",
+     "http://www.shuyang.gov.cn/xxgk/nb/a_list_2.shtml"),
+    ('var countPage = 4; document.write("xxgk_list"+"_"+i+"."+"shtml");', "http://www.shuyang.gov.cn/xxgk/xxgk_list.shtml",
+     "http://www.shuyang.gov.cn/xxgk/xxgk_list_1.shtml"),
+])
+def test_trs_shtml_list_files(call, url, expected):
+    from spiders.adapters.trs import TrsAdapter
+
+    body = (FIXTURES / "trs" / "nb_index.html").read_bytes().replace(b'createPageHTML(3, 0, "index", "html");',
+                                                                      call.encode())
+    [request] = TrsAdapter().parse_list(HtmlResponse(url, body=body, request=Request(url))).next_requests
+    assert request.url == expected
+
+
+def test_trs_shtml_last_page_stops():
+    from spiders.adapters.trs import TrsAdapter
+
+    url = "http://www.shuyang.gov.cn/xxgk/nb/a_list_4.shtml"
+    body = (FIXTURES / "trs" / "nb_index.html").read_bytes().replace(
+        b'createPageHTML(3, 0, "index", "html");', b"createPageHTML('page_div', 5, 4, 'a_list', 'shtml', 94);")
+    assert TrsAdapter().parse_list(HtmlResponse(url, body=body, request=Request(url))).next_requests == []

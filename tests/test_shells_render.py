@@ -71,8 +71,8 @@ ROWS = ('<li><a href="/portal/doc/301.html">某县2022年政府信息公开工�
 
 
 def test_page_parameter_is_the_number_that_changed_between_two_calls():
-    first = call("http://x.gov.cn/portal/ajax/docs.htm?chan=12&ye=1&t=3")
-    second = call("http://x.gov.cn/portal/ajax/docs.htm?chan=12&ye=2&t=3")
+    first = call("http://x.gov.cn/portal/ajax/docs.htm?chan=12&ye=1&t=3&_=1701234567890")
+    second = call("http://x.gov.cn/portal/ajax/docs.htm?chan=12&ye=2&t=3&_=1701234569012")
     assert page_parameter(first, second) == (("query", "ye", ""), 1, 1)
 
 
@@ -145,3 +145,56 @@ def test_no_api_request_when_the_rows_came_from_no_call():
     response = rendered(rendered_response([call("http://x.gov.cn/portal/visit.do?page=1", text="12")]))
     entries = adapter_for(response).parse_list(response).entries
     assert entries and api_requests(response, entries) == []
+
+
+# --- the spider: what it does with such pages ----------------------------------------------------
+
+def spider_for(url):
+    from scrapy.utils.test import get_crawler
+
+    from crawler.registry import Registry, Unit
+    from spiders.reports import ReportSpider
+
+    reg = Registry([Unit(code="419999000000", name="某县人民政府", level="county", columns=[url])])
+    crawler = get_crawler(ReportSpider, {"NIANBAO_MAX_LIST_PAGES": 50})
+    return ReportSpider.from_crawler(crawler, registry=reg)
+
+
+def list_response(path, url, **meta):
+    return file_response(path, url, request=Request(url, meta={"unit": "419999000000", "kind": "list", **meta}))
+
+
+def requests_of(output):
+    import scrapy
+    return [r for r in output if isinstance(r, scrapy.Request)]
+
+
+def test_spider_follows_a_frame_shell_to_its_list():
+    spider = spider_for(BASE)
+    [request] = requests_of(spider.parse_list(list_response(FIXTURES / "shells" / "iframe.html", BASE)))
+    assert request.url == "http://www.mouxian.gov.cn/zwgk/nb/nb_list.html"
+    assert request.callback == spider.parse_list and request.meta["kind"] == "list"
+
+
+def test_spider_renders_a_frame_whose_rows_scripts_write():
+    url = "http://www.mouxian.gov.cn/zwgk/nb/nb_list.html"
+    spider = spider_for(url)
+    [request] = requests_of(spider.parse_list(list_response(FIXTURES / "shells" / "writeln_frame.html", url)))
+    assert request.url == url and request.meta["playwright"] is True
+    assert request.meta["playwright_page_init_callback"] == "spiders.render.install_recorder"
+
+
+def test_spider_fetches_a_file_row_as_the_reports_attachment():
+    url = "http://www.mouxian.gov.cn/zwgk/nb/"
+    body = ('<html><body><ul><li><a href="./202301/P020230115123456789012.pdf">某县2022年政府信息公开工作年度报告</a>'
+            "<span>2023-01-15</span></li></ul></body></html>").encode()
+    response = HtmlResponse(url, body=body, encoding="utf-8",
+                            request=Request(url, meta={"unit": "419999000000", "kind": "list"}))
+    spider = spider_for(url)
+    [request] = requests_of(spider.parse_list(response))
+    assert request.url == "http://www.mouxian.gov.cn/zwgk/nb/202301/P020230115123456789012.pdf"
+    assert request.callback == spider.parse_attachment and request.meta["kind"] == "attachment"
+    entry = request.meta["entry"]
+    assert (entry["title"], entry["published"], entry["year"], entry["filename"]) == (
+        "某县2022年政府信息公开工作年度报告", "2023-01-15", 2022, "某县2022年政府信息公开工作年度报告.pdf")
+    assert request.meta["page_url"] == url and request.headers[b"Referer"] == url.encode()

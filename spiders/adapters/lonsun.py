@@ -89,7 +89,7 @@ class LonsunAdapter:
             return True
         text = body_text(response)
         return LABEL in text or ("/public/column/" in response.url and bool(_PAGE_COUNT.search(text))) \
-            or len(ARTICLE.findall(text)) >= 2 and "Ls." in text
+            or ("Ls.pagination" in text and len(ARTICLE.findall(text)) >= 2)
 
     def parse_list(self, response: Response) -> ListPage:
         page = read_page(response)
