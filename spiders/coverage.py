@@ -14,8 +14,8 @@ its request failed, or the scheduler dropped it as a duplicate. No token left: t
 Tokens are handed out by :class:`ColumnCoverageMiddleware` (a spider middleware: it sees every
 request the callbacks yield, whoever wrote them), so the spider only reports what each list page
 held (:meth:`ColumnTracker.page`) and its failed requests (:meth:`ColumnTracker.failed`). The
-pipeline stores ended readings in ``column_reads`` (:func:`save`); readings still open when the
-spider closes are stored as cut (``unfinished``).
+pipeline stores ended readings in ``column_reads`` (:mod:`crawler.columns`); readings still open
+when the spider closes are stored as cut (``unfinished``).
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Iterable, Iterator
 
-import sqlite_utils
 from scrapy import Request, signals
 from scrapy.http import Response
+
+from crawler.columns import CUT_CAP, CUT_DROPPED, CUT_ERROR, CUT_TRAP, CUT_UNFINISHED
 
 from .adapters.base import max_pages
 from .titles import is_report_title, report_year
@@ -36,41 +37,6 @@ from .titles import is_report_title, report_year
 META_COLUMN = "nb_column"  # the reading a list/home request belongs to: "unit\troot URL"
 META_TOKEN = "nb_list"  # this request's token in its reading
 TRACKED_KINDS = ("list", "home")
-
-# Why a reading is not complete.
-CUT_CAP = "cap"  # the list-page cap stopped the pagination
-CUT_TRAP = "trap"  # a further page repeated the pages before it: the rest of the list was not reached
-CUT_ERROR = "error"  # a list page could not be read
-CUT_UNFINISHED = "unfinished"  # the crawl ended (killed, timed out) before the reading did
-CUT_DROPPED = "dropped"  # a list page was never fetched (filtered as a duplicate of nothing we read)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS column_reads (
-    id INTEGER PRIMARY KEY,
-    run INTEGER,
-    unit_code TEXT NOT NULL,
-    role TEXT NOT NULL,
-    column_url TEXT NOT NULL,
-    found INTEGER NOT NULL DEFAULT 1,
-    adapter TEXT,
-    pages INTEGER NOT NULL DEFAULT 0,
-    complete INTEGER NOT NULL DEFAULT 0,
-    cut TEXT,
-    entries INTEGER NOT NULL DEFAULT 0,
-    report_entries INTEGER NOT NULL DEFAULT 0,
-    browser INTEGER NOT NULL DEFAULT 0,
-    scripts INTEGER NOT NULL DEFAULT 0,
-    shared TEXT,
-    last_error TEXT,
-    at TEXT
-);
-CREATE INDEX IF NOT EXISTS column_reads_unit ON column_reads(unit_code, run);
-CREATE INDEX IF NOT EXISTS column_reads_url ON column_reads(column_url);
-"""
-
-
-def ensure_schema(db: sqlite_utils.Database) -> None:
-    db.conn.executescript(SCHEMA)
 
 
 @dataclass
@@ -319,14 +285,3 @@ class ColumnCoverageMiddleware:
         tracker = self._tracker()
         if tracker is not None and meta.get(META_TOKEN):
             tracker.done(meta, error)
-
-
-def save(db: sqlite_utils.Database, run: int | None, readings: list[Reading], at: str) -> None:
-    """Store ended readings (inside the caller's transaction)."""
-    if not readings:
-        return
-    rows = [r.row(run, at) for r in readings]
-    cols = list(rows[0])
-    db.conn.executemany(
-        f"INSERT INTO column_reads ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-        [[row[c] for c in cols] for row in rows])
