@@ -7,5 +7,5 @@
 - :mod:`alerts.digest` — building the Chinese digest per recipient (text + HTML), apart from sending it
 - :mod:`alerts.mailer` / :mod:`alerts.webhooks` — the outbox, SMTP and group webhooks
 - :mod:`alerts.notify` — ``nianbao alerts send``: due alerts → digests → outbox → delivery
-- :mod:`alerts.cli` — the click verbs; :mod:`alerts.testing` — a controlled world and a real SMTP server
+- :mod:`alerts.testing` — a controlled world and a real SMTP server
 """

@@ -195,7 +195,7 @@ PARSE = "process"  # NIANBAO_PARSE for nianbao's crawls (--parse)
 def nianbao_cmd(registry: Path, db: Path, *, profile: Path | None = None) -> list[str]:
     head = [PY, "-m", "cProfile", "-o", str(profile)] if profile else [PY]
     sets = [a for k, v in {**OVERRIDES, "NIANBAO_PARSE": PARSE}.items() for a in ("-s", f"{k}={v}")]
-    return [*head, "-m", "crawler.cli", "crawl", "--registry", str(registry), "--db", str(db), "--quiet", *sets]
+    return [*head, "-m", "app.cli", "crawl", "--registry", str(registry), "--db", str(db), "--quiet", *sets]
 
 
 # ==================================================================== what a crawl did

@@ -60,8 +60,8 @@ def page_info(body: bytes, url: str, *, content_type: str | None = None, encodin
     the list said (``entry``), as a person reading the page would take it."""
     from scrapy.http import HtmlResponse
 
-    from spiders.article import parse_article
-    from spiders.titles import report_year
+    from pages.article import parse_article
+    from pages.titles import report_year
 
     entry = entry or {}
     headers = {"Content-Type": content_type} if content_type else {}

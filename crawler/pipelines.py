@@ -26,6 +26,7 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import load_object
 from twisted.internet import task
 from twisted.internet.threads import deferToThread
 
@@ -48,10 +49,12 @@ _FETCH_FLUSH_ROWS = 500
 class StorePipeline:
     """Keeps every fetched document raw in the SQLite store named by ``NIANBAO_DB`` and queues it."""
 
-    def __init__(self, db_path: str, run: int | None, *, parse: str = "process", registry: str | None = None):
+    def __init__(self, db_path: str, run: int | None, *, parse: str = "process", registry: str | None = None,
+                 stage_module: str = "crawler.parsestage"):
         self.db_path = db_path
         self.run = run
         self.parse = parse
+        self.stage_module = stage_module
         self.registry_path = registry
         self.store: Store | None = None
         self._fetches: list[dict[str, Any]] = []
@@ -63,7 +66,8 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         s = crawler.settings
         pipeline = cls(s.get("NIANBAO_DB", "nianbao.db"), s.getint("NIANBAO_RUN") or None,
-                       parse=s.get("NIANBAO_PARSE", "process"), registry=s.get("NIANBAO_REGISTRY"))
+                       parse=s.get("NIANBAO_PARSE", "process"), registry=s.get("NIANBAO_REGISTRY"),
+                       stage_module=s.get("NIANBAO_PARSE_STAGE", "crawler.parsestage"))
         pipeline.crawler = crawler
         crawler.signals.connect(pipeline.engine_stopped, signal=signals.engine_stopped)
         return pipeline
@@ -94,7 +98,9 @@ class StorePipeline:
             await maybe_deferred_to_future(deferToThread(self._drain_inline))
             self._close_store()
             return
-        from twisted.internet import reactor  # not at import time: Scrapy installs its reactor first
+        from twisted.internet import (
+            reactor,  # not at import time: Scrapy installs its reactor first
+        )
 
         stage = self.stage
         if stage is not None:
@@ -120,7 +126,7 @@ class StorePipeline:
         return self.registry_path or source
 
     def _start_stage(self) -> None:
-        cmd = [sys.executable, "-m", "crawler.parsestage", "--db", self.db_path, "--follow", "--nice", "10"]
+        cmd = [sys.executable, "-m", self.stage_module, "--db", self.db_path, "--follow", "--nice", "10"]
         registry = self._registry_path()
         if registry:
             cmd += ["--registry", registry]
@@ -146,7 +152,7 @@ class StorePipeline:
         stats.set_value("nianbao/parse_stage_seconds", round(time.monotonic() - self._stage_started, 2))
 
     def _drain_inline(self) -> None:
-        from .parsestage import drain
+        drain = load_object(f"{self.stage_module}.drain")
 
         spider = getattr(self.crawler, "spider", None)
         registry = getattr(spider, "registry", None) if spider is not None else None

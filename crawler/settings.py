@@ -44,6 +44,9 @@ SPIDER_MIDDLEWARES = {"spiders.coverage.ColumnCoverageMiddleware": 10}
 # The pipeline only stores raw bytes and queues them; the parse stage runs beside the crawl
 # ("process"), in the crawl's process after it ("inline"), or not at all ("off": nianbao ingest).
 NIANBAO_PARSE = os.environ.get("NIANBAO_PARSE", "process")
+# The parse stage, named as Scrapy names its components: the process is started as ``python -m`` this
+# module, and "inline" calls its ``drain(db, registry)`` (the crawl plumbing does not import the layer above it).
+NIANBAO_PARSE_STAGE = "crawler.parsestage"
 # A callback yields a handful of items and requests; Scrapy's default (100) starts 100 asyncio tasks
 # for every response's output, which costs more than handling the output itself.
 CONCURRENT_ITEMS = 8

@@ -32,7 +32,7 @@ from scrapy.http import Response
 from crawler.columns import CUT_CAP, CUT_DROPPED, CUT_ERROR, CUT_TRAP, CUT_UNFINISHED
 
 from .adapters.base import max_pages
-from .titles import is_report_title, report_year
+from pages.titles import is_report_title, report_year
 
 META_COLUMN = "nb_column"  # the reading a list/home request belongs to: "unit\troot URL"
 META_TOKEN = "nb_list"  # this request's token in its reading

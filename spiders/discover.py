@@ -7,12 +7,13 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response
 
+from pages.text import clean, decoded, is_file_url, is_followable, squeeze
+from pages.titles import is_report_title, report_year, unit_score
+
 from .adapters.base import as_directory, base_url, link_title, selector, urljoin
 from .adapters.hanweb import ARTICLE as HANWEB_ARTICLE
 from .adapters.trs import ARTICLE as TRS_ARTICLE
 from .adapters.vsb import ARTICLE as VSB_ARTICLE
-from .text import clean, decoded, is_file_url, is_followable, squeeze
-from .titles import is_report_title, report_year, unit_score
 
 # Link texts naming the column: 政府信息公开年报, 政府信息公开工作年度报告, 年度报告, 信息公开年报…
 _COLUMN_TEXT = re.compile(r"^(?:政府|政务)?(?:信息)?公开(?:工作)?(?:年度报告|年报)$|^年度报告$|^年报$|^(?:政府|政务)?信息公开年度工作报告$")

@@ -5,7 +5,7 @@
 
 One spider for every site; what differs per CMS lives in :mod:`spiders.adapters`. Each list page goes
 through the adapter that recognises it; each article's attachment links through
-:func:`spiders.article.attachment_links` (its metadata is read by the parse stage).
+:func:`pages.article.attachment_links` (its metadata is read by the parse stage).
 Every request carries the unit it is for, and every final outcome — a page, a 404, a timeout — is
 reported to the store's ``fetches`` table by the pipeline (as a :class:`crawler.items.FetchItem`).
 """
@@ -23,14 +23,13 @@ from twisted.python.failure import Failure
 from crawler.items import ATTACHMENT, ENTRY_FIELDS, PAGE, DocumentItem, FetchItem
 from crawler.middlewares import browser_meta
 from crawler.registry import Registry, Unit, load
+from pages.article import attachment_links
+from pages.titles import belongs_to, is_report_title, report_year, title_unit
 
 from .adapters import adapter_for
-from .article import attachment_links
 from .coverage import ColumnTracker
 from .discover import find_disclosure_pages, find_report_columns
 from .errors import describe
-from .titles import belongs_to, is_report_title, report_year, title_unit
-
 
 
 class ReportSpider(scrapy.Spider):

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from alerts.cli import alerts_group, check, cli, schedule
 from alerts.config import AlertConfig
 from alerts.testing import World, at
+from app.alerts_cli import alerts_group, check, cli, schedule
 from crawler.registry import Unit
 from demo.render import render_html
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from spiders.article import parse_article
-from spiders.text import iso_date
+from pages.article import parse_article
+from pages.text import iso_date
 
 from .utils import FIXTURES, REAL_PAGES, file_response
 
@@ -209,7 +209,7 @@ def test_content_area_ranking_equals_the_xpath_order(html):
     from lxml import etree
     from parsel import Selector
 
-    from spiders.article import CONTENT_SELECTORS, _content_root
+    from pages.article import CONTENT_SELECTORS, _content_root
 
     def by_xpath(root):
         for xpath in CONTENT_SELECTORS:
@@ -236,7 +236,7 @@ def test_content_area_ranking_equals_the_xpath_order(html):
 ])
 def test_crawl_reads_the_same_attachments_as_the_full_article(path, url):
     """The crawl's quick read of an article (links only) finds what the parse stage's full read finds."""
-    from spiders.article import attachment_links
+    from pages.article import attachment_links
 
     full = [(a.url, a.name) for a in parse_article(file_response(path, url)).attachments]
     quick = [(a.url, a.name) for a in attachment_links(file_response(path, url))]
@@ -250,7 +250,7 @@ def test_pages_without_file_links_are_not_read_for_attachments_but_others_are():
     skip a page that has one (an extension, a download script, an image, an encoded dot)."""
     from scrapy.http import HtmlResponse
 
-    from spiders.article import attachment_links
+    from pages.article import attachment_links
 
     def links(html: str, encoding: str = "utf-8") -> list[str]:
         body = f"<html><body><div id='zoom'>{html}</div></body></html>".encode(encoding)
@@ -272,7 +272,7 @@ def test_decoding_a_response_twice_keeps_no_response_alive():
 
     from scrapy.http import HtmlResponse
 
-    from spiders.text import decoded
+    from pages.text import decoded
 
     response = HtmlResponse("http://x.gov.cn/", body="<html><meta charset='utf-8'>年报</html>".encode(), encoding="utf-8")
     assert decoded(response) is decoded(response) is response

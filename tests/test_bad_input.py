@@ -20,7 +20,7 @@ from demo.render import render_docx, render_html, render_pdf
 
 from .reports import seed_spec
 
-NIANBAO = [sys.executable, "-m", "crawler.cli"]
+NIANBAO = [sys.executable, "-m", "app.cli"]
 TIME_LIMIT = 180  # seconds for any one bad file, LibreOffice and OCR included
 MEMORY_LIMIT_MB = 2500
 

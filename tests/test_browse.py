@@ -333,7 +333,7 @@ def test_views_without_expected_reports(tmp_path):
 def test_export_xlsx_and_csv(served, tmp_path):
     from openpyxl import load_workbook
 
-    from browse.cli import export
+    from app.browse_cli import export
 
     server, ids = served
     result = CliRunner().invoke(export, ["--db", str(server.db_path), "--xlsx", str(tmp_path / "n.xlsx"),
@@ -375,7 +375,7 @@ def test_export_spills_past_the_row_limit(served, tmp_path):
 
 
 def test_cli_help():
-    from browse.cli import export, serve
+    from app.browse_cli import export, serve
 
     for command in (serve, export):
         result = CliRunner().invoke(command, ["--help"])

@@ -7,7 +7,7 @@ import sqlite3
 
 from click.testing import CliRunner
 
-from crawler.cli import main
+from app.cli import main
 from crawler.store import Store
 
 from .conftest import REAL, seed_path

@@ -12,12 +12,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from alerts.cli import check
+from app.alerts_cli import check
 from alerts.config import AlertConfig
 from alerts.mailer import SmtpSettings
 from alerts.notify import send_alerts
 from alerts.testing import SmtpServer, World, at
-from crawler.cli import main
+from app.cli import main
 from crawler.registry import Unit
 
 COUNTY = Unit("410823000000", "武陟县人民政府", "county", recipients=["gk@wz.example"],

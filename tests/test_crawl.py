@@ -30,7 +30,7 @@ CRAWL_SETTINGS = ["-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "DOWNLOAD_DELAY=0", 
 
 
 def crawl_cmd(registry: Path, db: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "crawler.cli", "crawl", "--registry", str(registry), "--db", str(db), "--quiet",
+    return [sys.executable, "-m", "app.cli", "crawl", "--registry", str(registry), "--db", str(db), "--quiet",
             *CRAWL_SETTINGS, *extra]
 
 
@@ -264,7 +264,7 @@ def test_queue_survives_a_killed_parse_stage_and_ingest_finishes_it(web, registr
     stage.wait()
     (left,), = rows(db, "SELECT count(*) FROM queue")
     assert 0 < left < queued
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "ingest", "--db", str(db), "--registry", str(registry)],
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "ingest", "--db", str(db), "--registry", str(registry)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
     assert f"队列中 {left} 份文档" in proc.stdout
@@ -315,7 +315,7 @@ def checked(web, registry, first, tmp_path_factory):
     and the digests a dry run would send."""
     from click.testing import CliRunner
 
-    from crawler.cli import main
+    from app.cli import main
 
     db = tmp_path_factory.mktemp("checked") / "nianbao.db"
     src, dst = sqlite3.connect(first["db"]), sqlite3.connect(db)
@@ -383,7 +383,7 @@ def test_a_list_cut_by_the_page_cap_is_not_evidence(web, registry, first, tmp_pa
     """A unit whose column has two pages, crawled with a one-page cap: its unread years are column_not_found."""
     from click.testing import CliRunner
 
-    from crawler.cli import main
+    from app.cli import main
 
     code = next(c for c, n in rows(first["db"], "SELECT unit_code, pages FROM column_reads WHERE role = 'column' "
                                                 "AND complete = 1 ORDER BY unit_code") if n >= 2)

@@ -128,7 +128,7 @@ def crawled(tmp_path_factory):
         registry.write_text(f"units:\n  - code: '419999000000'\n    name: {UNIT}\n    level: county\n"
                             f"    columns: ['{server.url('/nb/')}']\n", encoding="utf-8")
         db = tmp / "faults.db"
-        proc = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "--registry", str(registry), "--db", str(db),
+        proc = subprocess.run([sys.executable, "-m", "app.cli", "crawl", "--registry", str(registry), "--db", str(db),
                                "--quiet", "-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=2", "-s", "DOWNLOAD_DELAY=0",
                                "-s", "AUTOTHROTTLE_START_DELAY=0"],
                               cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -27,7 +27,7 @@ from .conftest import ROOT
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("demo")
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "demo", "--dir", str(workdir), "--exit-after-run"],
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "demo", "--dir", str(workdir), "--exit-after-run"],
                           cwd=ROOT, capture_output=True, text=True, timeout=900)
     return workdir, proc
 

@@ -20,8 +20,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import pytest
 
 from crawler import registry as registry_mod
-from demo.sites import obstacles
-from demo.sites import DROP_ROLES, build_world
+from demo.sites import DROP_ROLES, build_world, obstacles
 from demo.web import DemoWeb
 
 

@@ -12,11 +12,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from click.testing import CliRunner
 
-from alerts.cli import alerts_group
 from alerts.config import AlertConfig, ConfigError
 from alerts.mailer import Backoff, SmtpSettings, deliver, pending
 from alerts.notify import send_alerts
 from alerts.testing import SmtpServer, World, at, free_port, self_signed
+from app.alerts_cli import alerts_group
 from crawler.registry import Unit
 from demo.render import render_html
 

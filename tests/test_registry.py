@@ -8,7 +8,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from crawler.cli import main
+from app.cli import main
 from crawler.registry import RegistryError, load
 
 from .conftest import ROOT

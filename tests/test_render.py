@@ -19,7 +19,15 @@ import lxml.html
 import pdfplumber
 import pytest
 
-from demo.render import FONT, ReportSpec, render_doc, render_docx, render_html, render_pdf, title
+from demo.render import (
+    FONT,
+    ReportSpec,
+    render_doc,
+    render_docx,
+    render_html,
+    render_pdf,
+    title,
+)
 from parsers import schema
 from parsers.convert import converter_available, libreoffice_convert
 from parsers.model import ParseFailure

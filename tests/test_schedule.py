@@ -23,11 +23,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from click.testing import CliRunner
 
-from alerts.cli import schedule as schedule_cmd
 from alerts.config import CHINA
 from alerts.testing import SmtpServer, World
-from crawler.registry import Unit
-from crawler.schedule import (
+from app.alerts_cli import schedule as schedule_cmd
+from app.schedule import (
     NIGHTLY,
     NightlyConfig,
     ScheduleConfig,
@@ -38,6 +37,7 @@ from crawler.schedule import (
     start,
     stop,
 )
+from crawler.registry import Unit
 
 from .conftest import ROOT
 
@@ -130,10 +130,42 @@ def _persist_job_due_in_the_past(db: Path, sched: ScheduleConfig, nightly: Night
     """The state a scheduler leaves behind when the machine goes down before a run and stays down."""
     scheduler = build_scheduler(str(db), sched)
     scheduler.start(paused=True)
-    ensure_job(scheduler, NIGHTLY, "crawler.schedule:run_nightly", sched.nightly_trigger(), vars(nightly).copy(),
+    ensure_job(scheduler, NIGHTLY, "app.schedule:run_nightly", sched.nightly_trigger(), vars(nightly).copy(),
                int(sched.misfire_grace_hours * 3600))
     scheduler.modify_job(NIGHTLY, next_run_time=datetime.now(timezone.utc) - late)
     scheduler.shutdown()
+
+
+def test_a_job_stored_under_the_old_function_path_keeps_its_next_run(tmp_path):
+    """Databases scheduled before the shell moved to ``app`` hold ``crawler.schedule:run_nightly``: the job
+    is re-created under its new path with the run it still owes, not dropped."""
+    import pickle
+
+    db = tmp_path / "nianbao.db"
+    nightly = NightlyConfig(db=str(db), mail=False, min_gap=0)
+    sched = ScheduleConfig(trigger=CronTrigger(hour=2, minute=0, timezone=CHINA), misfire_grace_hours=23)
+    World(db, []).close()
+    _persist_job_due_in_the_past(db, sched, nightly, timedelta(hours=5))
+    conn = sqlite3.connect(db)
+    state_blob, due = conn.execute("SELECT job_state, next_run_time FROM apscheduler_jobs WHERE id = ?",
+                                   [NIGHTLY]).fetchone()
+    state = pickle.loads(state_blob)
+    state["func"] = "crawler.schedule:run_nightly"
+    with conn:
+        conn.execute("UPDATE apscheduler_jobs SET job_state = ? WHERE id = ?", [pickle.dumps(state), NIGHTLY])
+    conn.close()
+
+    scheduler = build_scheduler(str(db), sched)
+    scheduler.start(paused=True)
+    try:
+        ensure_job(scheduler, NIGHTLY, "app.schedule:run_nightly", sched.nightly_trigger(), vars(nightly).copy(),
+                   int(sched.misfire_grace_hours * 3600))
+        job = scheduler.get_job(NIGHTLY)
+        assert job.func_ref == "app.schedule:run_nightly"
+        assert job.next_run_time.timestamp() == pytest.approx(due)  # still owed, still in the past
+        assert job.next_run_time < datetime.now(timezone.utc)
+    finally:
+        scheduler.shutdown()
 
 
 def test_a_run_missed_while_down_runs_once_after_restart(tmp_path):
@@ -182,7 +214,7 @@ SCHEDULER = """
 import logging, sys
 logging.basicConfig(level=logging.INFO)
 from apscheduler.triggers.interval import IntervalTrigger
-from crawler.schedule import NightlyConfig, ScheduleConfig, run_forever
+from app.schedule import NightlyConfig, ScheduleConfig, run_forever
 db, crawl = sys.argv[1], sys.argv[2:]
 run_forever(db, NightlyConfig(db=db, crawl_cmd=crawl, mail=False, min_gap=0),
             ScheduleConfig(trigger=IntervalTrigger(seconds=1)))

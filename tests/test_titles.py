@@ -2,7 +2,7 @@
 
 import pytest
 
-from spiders.titles import (
+from pages.titles import (
     belongs_to,
     is_report_title,
     report_year,

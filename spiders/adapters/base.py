@@ -8,21 +8,34 @@ request or ``max_list_pages`` requests.
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Callable, Iterable, NamedTuple, Protocol
-from urllib.parse import urljoin as _urljoin
 from urllib.parse import urlsplit
 
 import scrapy
 from lxml import etree
 from parsel import Selector
-from scrapy.http import HtmlResponse, Response, TextResponse
-from scrapy.selector import Selector as ScrapySelector
+from scrapy.http import Response, TextResponse
 
-from ..text import clean, decoded, is_date_only, is_file_url, is_followable, iso_date, squeeze
+from pages.html import (  # noqa: F401 - the adapters' API
+    anchors,
+    base_url,
+    in_chrome,
+    script_text,
+    selector,
+    urljoin,
+    visible_text,
+)
+from pages.text import (
+    clean,
+    decoded,
+    is_date_only,
+    is_file_url,
+    is_followable,
+    iso_date,
+    squeeze,
+)
 
 DEFAULT_MAX_PAGES = 50  # the spider may override per request with meta["max_list_pages"]
 
@@ -92,29 +105,6 @@ def body_text(response: Response) -> str:
     return response.text if isinstance(response, TextResponse) else ""
 
 
-def selector(response: Response) -> Selector | None:
-    """An HTML selector over the response, or None when it has no text."""
-    if not isinstance(response, TextResponse):
-        return None
-    if response._cached_selector is None and isinstance(response, HtmlResponse) \
-            and codecs.lookup(response.encoding).name == "utf-8":
-        # UTF-8 bytes straight to lxml: Scrapy's own selector decodes the body and encodes it back
-        # first (and keeps the decoded copy)
-        try:
-            response._cached_selector = ScrapySelector(body=response.body, encoding="utf-8", type="html",
-                                                       base_url=response.url)
-        except Exception:  # left to Scrapy's way below
-            pass
-    try:
-        sel = response.selector
-    except Exception:  # a body lxml cannot read at all
-        return None
-    return sel if sel.type in ("html", "xml") else None  # a JsonResponse's selector is of type json
-
-
-_SCRIPTS = etree.XPath("//script[not(@src)]/text()")
-
-
 class Page(NamedTuple):
     """A list page ready to read: the response decoded right, its selector, the base URL of its links."""
 
@@ -131,11 +121,6 @@ def read_page(response: Response) -> Page | None:
     if sel is None:
         return None
     return Page(response, sel, base_url(response, sel))
-
-
-def script_text(sel: Selector) -> str:
-    """All inline scripts of a page, joined."""
-    return "\n".join(_SCRIPTS(sel.root))
 
 
 def column_dir(url: str) -> str:
@@ -164,13 +149,6 @@ def as_directory(url: str) -> str:
     return url
 
 
-def base_url(response: Response, sel: Selector | None = None) -> str:
-    """The URL relative links resolve against, as a browser does: ``<base href>`` if any, else the
-    page's URL (“…/xxgkndbg1/content_184762” is a document, not a directory)."""
-    href = sel.xpath("//base/@href").get() if sel is not None else None
-    return urljoin(response.url, href) if href and is_followable(href) else response.url
-
-
 def same_site(a: str, b: str) -> bool:
     """Same host, ignoring a leading www."""
     ha, hb = (urlsplit(u).hostname or "" for u in (a, b))
@@ -180,37 +158,11 @@ def same_site(a: str, b: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # entries
 
-_CHROME_WORD = r"(?:header|head|footer|foot|nav|navbar|menu|banner|copyright|bottom|crumbs?|breadcrumbs?|position|location|dqwz)"
-# a class or id naming chrome: the word alone, or with one prefix or one suffix (site-header, left_nav,
-# footer-box); “main-nav-content” is not chrome
-_CHROME = re.compile(rf"^(?:(?:[a-z]+[-_])?{_CHROME_WORD}\d*|{_CHROME_WORD}(?:[-_][a-z0-9]+)?)$", re.I)
 _PAGER_WORDS = re.compile(r"^(?:首页|尾页|末页|上一?页|下一?页|前页|后页|上一頁|下一頁|第?\d+页?|\d+|GO|跳转|确定|更多|more|>+|<+|»|«|›|‹|…|\.\.\.)$", re.I)
 _NEXT_WORDS = re.compile(r"^(?:下一?页|后一?页|下一頁|next)\s*[>›»]*$", re.I)
 
 
 _COLUMN_URL = re.compile(r"/(?:(?:index|default)\.s?html?)?(?:[?#].*)?$")
-
-
-def in_chrome(el: Any) -> bool:
-    """Whether an lxml element sits in a page's header, footer or navigation."""
-    for anc in el.iterancestors():
-        if anc.tag in ("header", "footer", "nav"):
-            return True
-        tokens = f"{anc.get('class') or ''} {anc.get('id') or ''}".split()
-        if any(_CHROME.match(t) for t in tokens):
-            return True
-    return False
-
-
-_ANCHORS = etree.XPath("//a[@href]")
-# An element's text nodes a reader sees (not its scripts' or styles'), as lxml strings.
-visible_text = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
-
-
-def anchors(sel: Selector) -> list[Any]:
-    """The page's ``<a href>`` elements, as lxml elements: list pages are read for every unit every
-    night, and a parsel Selector around each link and each text node cost more than the rest."""
-    return _ANCHORS(sel.root)
 
 
 def link_title(a: Selector | Any) -> str:
@@ -282,13 +234,6 @@ def link_entries(
             continue
         entries[url] = Entry(url=url, title=title, date=date)
     return list(entries.values())
-
-
-@lru_cache(maxsize=8192)
-def urljoin(base: str, href: str) -> str:
-    """An absolute URL for an href (whitespace inside hrefs is common: strip it). Cached: every page
-    of a site repeats its navigation's links."""
-    return _urljoin(base, href.strip().replace("\\", "/"))
 
 
 _HEAD_TITLE = re.compile(r"^(?:名称|标题|文件名称|信息名称|文件标题)$")

@@ -7,14 +7,15 @@ import re
 
 from scrapy.http import Response
 
-from ..titles import is_report_title, report_year
+from pages.titles import is_report_title, report_year
+
 from .base import (
-    read_page,
     ListPage,
     get_request,
     link_entries,
     next_link,
     paginate,
+    read_page,
     script_text,
     sub_columns,
 )

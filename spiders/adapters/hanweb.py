@@ -20,7 +20,8 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Response
 
-from ..text import decoded
+from pages.text import decoded
+
 from .base import (
     Entry,
     ListPage,

@@ -26,7 +26,8 @@ from scrapy.http import Response
 from w3lib.html import remove_tags
 from w3lib.url import add_or_replace_parameters
 
-from ..text import clean, decoded, iso_date, iso_from_timestamp
+from pages.text import clean, decoded, iso_date, iso_from_timestamp
+
 from .base import (
     META_ADAPTER,
     META_KIND,

@@ -13,15 +13,16 @@ from parsel import Selector
 from scrapy.http import Response
 from w3lib.url import add_or_replace_parameter
 
-from ..text import decoded, squeeze
+from pages.text import decoded, squeeze
+
 from .base import (
-    read_page,
     ListPage,
     get_request,
     link_entries,
     next_link,
     pager_links,
     paginate,
+    read_page,
     selector,
     sub_columns,
     urljoin,

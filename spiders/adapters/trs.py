@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 from parsel import Selector
 from scrapy.http import Response
 
-from ..text import clean, decoded, iso_date
+from pages.text import clean, decoded, iso_date
+
 from .base import (
-    read_page,
     Entry,
     ListPage,
     as_directory,
@@ -25,6 +25,7 @@ from .base import (
     merge_entries,
     next_link,
     paginate,
+    read_page,
     script_text,
     selector,
     sub_columns,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from scrapy.http import Response
 
-from ..text import decoded
+from pages.text import decoded
+
 from .base import (
-    read_page,
     ListPage,
     link_entries,
     merge_entries,
+    read_page,
     selector,
     sub_columns,
     table_entries,

@@ -10,15 +10,16 @@ import re
 
 from scrapy.http import Response
 
-from ..text import squeeze
+from pages.text import squeeze
+
 from .base import (
-    read_page,
     ListPage,
     body_text,
     get_request,
     link_entries,
     next_link,
     paginate,
+    read_page,
     sub_columns,
 )
 

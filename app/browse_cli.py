@@ -1,4 +1,4 @@
-"""Click commands ``serve`` and ``export``, registered on ``nianbao`` (crawler.cli.main).
+"""Click commands ``serve`` and ``export``, registered on ``nianbao`` (app.cli.main).
 
     nianbao serve --db nianbao.db --port 8001
     nianbao export --db nianbao.db --xlsx nianbao.xlsx --csv exports/
@@ -31,7 +31,7 @@ def serve(db_path: str, port: int, host: str) -> None:
 
     Example: nianbao serve --db nianbao.db --port 8001
     """
-    from .serve import serve as run
+    from browse.serve import serve as run
 
     click.echo(f"Datasette: http://{host}:{port}/  （Ctrl-C 停止）", err=True)
     sys.exit(run(db_path, port=port, host=host))
@@ -50,7 +50,7 @@ def export(db_path: str, xlsx_path: str | None, csv_dir: str | None) -> None:
 
     Example: nianbao export --db nianbao.db --xlsx nianbao.xlsx --csv exports/
     """
-    from .export import export_csv, export_xlsx
+    from browse.export import export_csv, export_xlsx
 
     if not xlsx_path and not csv_dir:
         raise click.UsageError("give --xlsx FILE, --csv DIR or both")

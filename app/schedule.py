@@ -37,7 +37,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .store import Store
+from crawler.store import Store
 
 log = logging.getLogger("nianbao.schedule")
 
@@ -54,14 +54,14 @@ class NightlyConfig:
     registry: str | None = None
     crawl_timeout: float = 6 * 3600  # seconds before the crawl's process group is killed
     kill_grace: float = 30.0  # seconds between SIGTERM and SIGKILL
-    crawl_cmd: list[str] | None = None  # default: ``python -m crawler.cli crawl --registry … --db … --quiet``
+    crawl_cmd: list[str] | None = None  # default: ``python -m app.cli crawl --registry … --db … --quiet``
     mail: bool = True
     min_gap: float = 3600.0  # a night that finished less than this many seconds ago is not run again
 
     def command(self) -> list[str]:
         if self.crawl_cmd:
             return list(self.crawl_cmd)
-        cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--db", self.db, "--quiet"]
+        cmd = [sys.executable, "-m", "app.cli", "crawl", "--db", self.db, "--quiet"]
         return cmd + (["--registry", self.registry] if self.registry else [])
 
 
@@ -262,8 +262,7 @@ def _check_and_send(store: Store, cfg: NightlyConfig) -> None:
     from alerts.mailer import SmtpSettings
     from alerts.notify import send_alerts
     from alerts.webhooks import urls_from_env
-
-    from .registry import load
+    from crawler.registry import load
 
     registry = load(cfg.registry) if cfg.registry else None
     result = run_check(store, registry=registry)
@@ -319,7 +318,10 @@ def build_scheduler(db: str, schedule: ScheduleConfig) -> BackgroundScheduler:
 def ensure_job(scheduler: BackgroundScheduler, job_id: str, func: str, trigger: BaseTrigger, kwargs: dict,
                misfire_grace_time: int) -> None:
     """Add the job if the store has none; otherwise keep it (and its next run time), updating what changed."""
-    job = scheduler.get_job(job_id)
+    try:
+        job = scheduler.get_job(job_id)
+    except LookupError:
+        job = _replace_moved_job(scheduler, job_id, func, trigger, kwargs, misfire_grace_time)
     if job is None:
         try:
             scheduler.add_job(func, trigger, id=job_id, name=job_id, kwargs=kwargs, coalesce=True, max_instances=1,
@@ -338,6 +340,24 @@ def ensure_job(scheduler: BackgroundScheduler, job_id: str, func: str, trigger: 
         scheduler.modify_job(job_id, **changes)
     if _trigger_key(job.trigger) != _trigger_key(trigger):
         scheduler.reschedule_job(job_id, trigger=trigger)
+
+
+def _replace_moved_job(scheduler: BackgroundScheduler, job_id: str, func: str, trigger: BaseTrigger, kwargs: dict,
+                       misfire_grace_time: int):
+    """A job an older version stored under a function path that has since moved (``crawler.schedule:…``
+    before the application shell became :mod:`app`): APScheduler cannot load it, and would drop it at
+    its next look-up, losing the run it still owes. Re-create it under ``func`` with its stored next run
+    time, so that a night missed while the machine was down is still caught up."""
+    store = scheduler._lookup_jobstore("default")  # APScheduler 3 has no public accessor for a job store
+    with store.engine.connect() as conn:
+        row = conn.execute(store.jobs_t.select().where(store.jobs_t.c.id == job_id)).first()
+    next_run = datetime.fromtimestamp(row.next_run_time, timezone.utc) if row and row.next_run_time else None
+    log.warning("job %s was stored under a function path that no longer exists: re-created as %s (next run %s)",
+                job_id, func, next_run)
+    scheduler.remove_job(job_id)
+    extra = {"next_run_time": next_run} if next_run else {}
+    return scheduler.add_job(func, trigger, id=job_id, name=job_id, kwargs=kwargs, coalesce=True, max_instances=1,
+                             misfire_grace_time=misfire_grace_time, replace_existing=False, **extra)
 
 
 def _trigger_key(trigger: BaseTrigger) -> tuple[str, str]:
@@ -373,9 +393,9 @@ def start(db: str, nightly: NightlyConfig, schedule: ScheduleConfig) -> Backgrou
     # check-then-create: two starting together would both create)
     with _start_lock(db):
         scheduler.start(paused=True)  # jobs are looked up in the store before anything may fire
-        ensure_job(scheduler, NIGHTLY, "crawler.schedule:run_nightly", schedule.nightly_trigger(), asdict(nightly), grace)
+        ensure_job(scheduler, NIGHTLY, "app.schedule:run_nightly", schedule.nightly_trigger(), asdict(nightly), grace)
         if nightly.mail:
-            ensure_job(scheduler, OUTBOX, "crawler.schedule:deliver_outbox",
+            ensure_job(scheduler, OUTBOX, "app.schedule:deliver_outbox",
                        IntervalTrigger(minutes=schedule.outbox_minutes), {"db": db}, grace)
         elif scheduler.get_job(OUTBOX):
             scheduler.remove_job(OUTBOX)

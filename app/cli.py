@@ -17,10 +17,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from crawler.ingest import ingest
+from crawler.ingest import reparse as reparse_store
+from crawler.store import Store
 from parsers.model import Report
-
-from .ingest import ingest, reparse as reparse_store
-from .store import Store
 
 DEFAULT_DB = "nianbao.db"
 
@@ -32,7 +32,7 @@ class _Verbs(click.Group):
     """The verbs, with a bad registry reported in one line (``Error: 名录 … 有误：…``), never a traceback."""
 
     def invoke(self, ctx: click.Context):
-        from .registry import RegistryError
+        from crawler.registry import RegistryError
 
         try:
             return super().invoke(ctx)
@@ -132,7 +132,7 @@ def crawl(registry_path: str, db_path: str, units: tuple[str, ...], year: int | 
 
     Example: nianbao crawl --registry registry/example.yaml --db nianbao.db --unit 410823000000
     """
-    from .crawl import run_crawl, summary_lines
+    from crawler.crawl import run_crawl, summary_lines
 
     settings = {}
     for item in overrides:
@@ -164,7 +164,7 @@ def ingest_queue(db_path: str, registry_path: str | None) -> None:
 
     Example: nianbao ingest --db nianbao.db --registry registry/example.yaml
     """
-    from .parsestage import drain
+    from crawler.parsestage import drain
 
     store = Store(db_path)
     waiting = store.queue_size()
@@ -198,8 +198,8 @@ def registry_import(counties: tuple[str, ...], csv_file, output: str) -> None:
 
     Example: nianbao registry import --county 武陟县 --county 411325 -o registry.yaml
     """
-    from .divisions import build_registry
-    from .registry import RegistryError, dump
+    from crawler.divisions import build_registry
+    from crawler.registry import RegistryError, dump
 
     if not counties and csv_file is None:
         raise click.UsageError("give --county or --csv")
@@ -223,11 +223,11 @@ def registry_check(file: str) -> None:
 
     Example: nianbao registry check registry.yaml
     """
-    from .registry_check import check_file
+    from crawler.registry_check import check_file
 
     problems = check_file(file)
     if not problems:
-        from .registry import load
+        from crawler.registry import load
 
         click.echo(f"名录 {file} 没有问题：{len(load(file).units)} 个单位")
         return
@@ -252,7 +252,7 @@ def demo(workdir: str, port: int, exit_after_run: bool) -> None:
 
     Example: nianbao demo            (then open the Datasette address it prints)
     """
-    from demo.run import run_demo
+    from app.demo import run_demo
 
     result = run_demo(Path(workdir), port=port, exit_after_run=exit_after_run)
     if exit_after_run:
@@ -264,8 +264,8 @@ def demo(workdir: str, port: int, exit_after_run: bool) -> None:
 
 def _register_verbs() -> None:
     """Verbs that live beside their subsystem (browsing, alerts) join the one ``nianbao`` command."""
-    from alerts.cli import alerts_group, check, schedule
-    from browse.cli import export, serve
+    from app.alerts_cli import alerts_group, check, schedule
+    from app.browse_cli import export, serve
 
     main.add_command(check)
     main.add_command(alerts_group)

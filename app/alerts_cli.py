@@ -1,7 +1,7 @@
 """The alert verbs: ``nianbao check``, ``nianbao alerts send|list|outbox`` and ``nianbao schedule``.
 
-They are registered on ``crawler.cli.main``; ``python -m alerts.cli`` runs them on their own too.
-Each verb only calls the Python API (:mod:`alerts.check`, :mod:`alerts.notify`, :mod:`crawler.schedule`).
+They are registered on ``app.cli.main``; ``python -m app.alerts_cli`` runs them on their own too.
+Each verb only calls the Python API (:mod:`alerts.check`, :mod:`alerts.notify`, :mod:`app.schedule`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from alerts.config import AlertConfig, ConfigError, aware, china_time
 from crawler.store import Store
-
-from .config import AlertConfig, ConfigError, aware, china_time
 
 DEFAULT_DB = "nianbao.db"
 STATUS_NAMES = {"on_time": "按期发布", "late": "逾期发布", "missing": "逾期未发布", "not_due": "未到期",
@@ -45,8 +44,8 @@ def _console() -> Console:
 
 def alerts_table(rows: list[dict], title: str) -> Table:
     """Open (or closed) alerts as a table for the terminal."""
-    from .digest import short_county
-    from .state import KINDS
+    from alerts.digest import short_county
+    from alerts.state import KINDS
 
     table = Table(title=title, show_lines=False)
     for col in ("单位", "年度", "类型", "内容", "开始", "已提醒"):
@@ -69,7 +68,7 @@ def _table_order(row: dict) -> tuple:
 
 
 def _with_units(store: Store, rows: list[dict]) -> list[dict]:
-    from .digest import load_units
+    from alerts.digest import load_units
 
     units = load_units(store.db)
     for r in rows:
@@ -94,10 +93,9 @@ def check(db_path: str, registry_path: str | None, first_year: int | None, unrea
 
     Example: nianbao check --db nianbao.db --registry registry/example.yaml
     """
+    from alerts.check import run_check
+    from alerts.state import open_alerts
     from crawler.registry import RegistryError, load
-
-    from .check import run_check
-    from .state import open_alerts
 
     try:
         config = AlertConfig.from_env(first_year=first_year, unreachable_nights=unreachable_nights)
@@ -140,9 +138,9 @@ def send(db_path: str, dry_run: bool, now_text: str | None) -> None:
 
     Example: nianbao alerts send --db nianbao.db
     """
-    from .mailer import SmtpSettings
-    from .notify import send_alerts
-    from .webhooks import urls_from_env
+    from alerts.mailer import SmtpSettings
+    from alerts.notify import send_alerts
+    from alerts.webhooks import urls_from_env
 
     try:
         config = AlertConfig.from_env()
@@ -182,7 +180,7 @@ def list_alerts(db_path: str, closed: bool) -> None:
     """
     import json
 
-    from .state import ensure_schema
+    from alerts.state import ensure_schema
 
     store = Store(db_path)
     try:
@@ -206,7 +204,7 @@ def outbox(db_path: str) -> None:
 
     Example: nianbao alerts outbox --db nianbao.db
     """
-    from .mailer import ensure_schema
+    from alerts.mailer import ensure_schema
 
     store = Store(db_path)
     try:
@@ -248,9 +246,8 @@ def schedule(db_path: str, registry_path: str, at: str, tz: str, misfire_grace_h
     """
     from apscheduler.triggers.interval import IntervalTrigger
 
-    from crawler.schedule import NightlyConfig, ScheduleConfig, run_forever
-
-    from .mailer import SmtpSettings
+    from alerts.mailer import SmtpSettings
+    from app.schedule import NightlyConfig, ScheduleConfig, run_forever
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:

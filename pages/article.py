@@ -19,7 +19,15 @@ from lxml import etree
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
-from .adapters.base import anchors, base_url, in_chrome, script_text, selector, urljoin, visible_text
+from .html import (
+    anchors,
+    base_url,
+    in_chrome,
+    script_text,
+    selector,
+    urljoin,
+    visible_text,
+)
 from .text import (
     FILE_EXTENSIONS,
     IMAGE_EXTENSIONS,

@@ -79,7 +79,7 @@ def messages(path: Path) -> list:
 def _run(console: Console, title: str, args: list[str], env: dict[str, str]) -> None:
     console.rule(f"[bold]{title}")
     console.print(f"[dim]$ nianbao {' '.join(args)}[/dim]")
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, env=env)
+    proc = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env)
     if proc.returncode not in (0, 1):  # check exits 1 when alerts are open: that is a finding, not a failure
         raise SystemExit(f"{title} failed (exit {proc.returncode})")
 
@@ -87,9 +87,8 @@ def _run(console: Console, title: str, args: list[str], env: dict[str, str]) -> 
 def run_demo(workdir: Path, *, port: int = 8001, exit_after_run: bool = False, console: Console | None = None) -> DemoResult:
     """Run the loop; serve Datasette until Ctrl-C unless ``exit_after_run``."""
     from browse.serve import DatasetteServer
-
-    from .sites import build_world
-    from .web import DemoWeb
+    from demo.sites import build_world
+    from demo.web import DemoWeb
 
     console = console or Console()
     workdir.mkdir(parents=True, exist_ok=True)
