@@ -4,8 +4,9 @@ A report is *missing* only when its unit's column was read completely (every lis
 crawl has to say, per unit and column, how far it got. A **reading** is one unit's column in one
 run: its root URL (the registry's column, or one discovered from the home page), the adapter that
 read it, list pages read, entries and report-title entries seen, whether a browser rendered it,
-whether pagination ended by itself or was cut (by the page cap, a page repeating the last one, a
-failed page, the crawl ending first), and the last error. A **discovery** reading is a unit
+whether pagination ended by itself or was cut (by the page cap, a further page repeating the pages
+before it — page 2 = page 1 may be a site ignoring our paging —, a failed page, the crawl ending
+first), and the last error. A **discovery** reading is a unit
 registered with a home page only: it ends with ``found = 0`` when no 年报 link was found.
 
 Crawls are asynchronous, so a reading knows it has ended by counting: every list (or home) request
@@ -30,9 +31,9 @@ from scrapy import Request, signals
 from scrapy.http import Response
 
 from crawler.columns import CUT_CAP, CUT_DROPPED, CUT_ERROR, CUT_TRAP, CUT_UNFINISHED
+from pages.titles import is_report_title, report_year
 
 from .adapters.base import max_pages
-from pages.titles import is_report_title, report_year
 
 META_COLUMN = "nb_column"  # the reading a list/home request belongs to: "unit\troot URL"
 META_TOKEN = "nb_list"  # this request's token in its reading
@@ -123,8 +124,8 @@ class ColumnTracker:
     # ------------------------------------------------------------ what came back
     def page(self, response: Response, adapter: str, page: Any, *, capped: bool = False) -> None:
         """A list page was read: its entries (``page.entries``), and whether the spider's page cap
-        stopped its pagination (``capped``). A page reached by pagination whose entries all appeared on
-        the pages before it is a trap: the list's end was not reached."""
+        stopped its pagination (``capped``). A second page whose entries all appeared on the first is a
+        trap: the list's end was not seen."""
         reading = self._reading(response.meta)
         if reading is None:
             return
@@ -142,7 +143,9 @@ class ColumnTracker:
         before = set(response.meta.get("list_seen") or ())
         number = int(response.meta.get("list_page") or 0)
         new = {e.url for e in entries} - before
-        if entries and number > 1 and not new:
+        # page 2 bringing nothing new: the site may ignore our paging, the rest of the list unseen. A later
+        # page repeating earlier ones after distinct pages is a server clamping past the end: the end.
+        if entries and number == 2 and not new:
             reading.cut_by(CUT_TRAP)
         # the adapters' own cap (max_list_pages) ends a list that still brought new entries
         if capped or (new and number >= max_pages(response) and not getattr(page, "next_requests", None)):
