@@ -27,7 +27,7 @@ from typing import Any
 import sqlite_utils
 
 from crawler.registry import Registry, Unit
-from spiders import coverage as crawl_coverage
+from crawler import columns as column_reads
 
 READ = "read"
 NOT_FOUND = "column_not_found"
@@ -87,7 +87,7 @@ CREATE TABLE IF NOT EXISTS unit_coverage (
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    crawl_coverage.ensure_schema(db)
+    column_reads.ensure_schema(db)
     db.conn.executescript(SCHEMA)
 
 
@@ -166,12 +166,12 @@ def _reason(columns: list[dict[str, Any]], listed: dict[str, int], complete_urls
     for r in columns:
         if not r["complete"]:
             cut = r["cut"]
-            if cut == crawl_coverage.CUT_ERROR:
+            if cut == column_reads.CUT_ERROR:
                 if _CHALLENGE.search(r["last_error"] or ""):
                     return "challenge"
                 return "list_error" if r["pages"] == 0 else "pagination_error"
-            return {crawl_coverage.CUT_CAP: "pagination_cap", crawl_coverage.CUT_TRAP: "pagination_trap",
-                    crawl_coverage.CUT_UNFINISHED: "unfinished"}.get(cut, "dropped")
+            return {column_reads.CUT_CAP: "pagination_cap", column_reads.CUT_TRAP: "pagination_trap",
+                    column_reads.CUT_UNFINISHED: "unfinished"}.get(cut, "dropped")
         shared = json.loads(r["shared"] or "[]")
         if any(url not in complete_urls for url in shared):
             return "shared_incomplete"

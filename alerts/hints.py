@@ -10,7 +10,6 @@ the digests and the ``render_*`` functions when it writes them; :mod:`alerts.not
 
 from __future__ import annotations
 
-import html
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,7 @@ import sqlite_utils
 
 from parsers.evaluator import IDS
 
-from .config import AlertConfig, china_date, iso
+from .config import china_date, iso
 
 if TYPE_CHECKING:
     from .digest import Digest

@@ -26,7 +26,7 @@ from typing import Any, Self
 from crawler.ingest import ingest
 from crawler.registry import Registry, Unit
 from crawler.store import Store
-from spiders import coverage
+from crawler import columns as coverage
 
 from .check import CheckResult, run_check
 from .config import CHINA, AlertConfig, iso

@@ -31,9 +31,8 @@ from twisted.internet import task
 from twisted.internet.threads import deferToThread
 
 from parsers import sniff
-from spiders import coverage
 
-from . import fetchlog
+from . import columns, fetchlog
 from .items import ATTACHMENT, PAGE, DocumentItem, FetchItem, source_fields
 from .store import Store, now, sha256
 
@@ -78,7 +77,7 @@ class StorePipeline:
     # ------------------------------------------------------------ life cycle
     def open_spider(self, spider=None) -> None:
         self.store = Store(self.db_path)
-        coverage.ensure_schema(self.store.db)
+        columns.ensure_schema(self.store.db)
         self._flusher = task.LoopingCall(self._flush)
         self._flusher.start(_FLUSH_SECONDS, now=False)
         if self.parse == "process":
@@ -244,8 +243,9 @@ class StorePipeline:
             self.store.record_fetches(self.run, rows)
         readings = self._coverage().take() if self._coverage() is not None else []
         if readings and self.store is not None:
+            stamp = now()
             with self.store.transaction():
-                coverage.save(self.store.db, self.run, readings, now())
+                columns.save(self.store.db, [r.row(self.run, stamp) for r in readings])
 
     def _coverage(self):
         """The spider's record of how far each 年报 column was read (:mod:`spiders.coverage`)."""

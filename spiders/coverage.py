@@ -4,8 +4,9 @@ A report is *missing* only when its unit's column was read completely (every lis
 crawl has to say, per unit and column, how far it got. A **reading** is one unit's column in one
 run: its root URL (the registry's column, or one discovered from the home page), the adapter that
 read it, list pages read, entries and report-title entries seen, whether a browser rendered it,
-whether pagination ended by itself or was cut (by the page cap, a page repeating the last one, a
-failed page, the crawl ending first), and the last error. A **discovery** reading is a unit
+whether pagination ended by itself or was cut (by the page cap, a further page repeating the pages
+before it — page 2 = page 1 may be a site ignoring our paging —, a failed page, the crawl ending
+first), and the last error. A **discovery** reading is a unit
 registered with a home page only: it ends with ``found = 0`` when no 年报 link was found.
 
 Crawls are asynchronous, so a reading knows it has ended by counting: every list (or home) request
@@ -14,8 +15,8 @@ its request failed, or the scheduler dropped it as a duplicate. No token left: t
 Tokens are handed out by :class:`ColumnCoverageMiddleware` (a spider middleware: it sees every
 request the callbacks yield, whoever wrote them), so the spider only reports what each list page
 held (:meth:`ColumnTracker.page`) and its failed requests (:meth:`ColumnTracker.failed`). The
-pipeline stores ended readings in ``column_reads`` (:func:`save`); readings still open when the
-spider closes are stored as cut (``unfinished``).
+pipeline stores ended readings in ``column_reads`` (:mod:`crawler.columns`); readings still open
+when the spider closes are stored as cut (``unfinished``).
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Iterable, Iterator
 
-import sqlite_utils
 from scrapy import Request, signals
 from scrapy.http import Response
 
+from crawler.columns import CUT_CAP, CUT_DROPPED, CUT_ERROR, CUT_TRAP, CUT_UNFINISHED
 from pages.titles import is_report_title, report_year
 
 from .adapters.base import max_pages
@@ -37,41 +38,6 @@ from .adapters.base import max_pages
 META_COLUMN = "nb_column"  # the reading a list/home request belongs to: "unit\troot URL"
 META_TOKEN = "nb_list"  # this request's token in its reading
 TRACKED_KINDS = ("list", "home")
-
-# Why a reading is not complete.
-CUT_CAP = "cap"  # the list-page cap stopped the pagination
-CUT_TRAP = "trap"  # a further page repeated the pages before it: the rest of the list was not reached
-CUT_ERROR = "error"  # a list page could not be read
-CUT_UNFINISHED = "unfinished"  # the crawl ended (killed, timed out) before the reading did
-CUT_DROPPED = "dropped"  # a list page was never fetched (filtered as a duplicate of nothing we read)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS column_reads (
-    id INTEGER PRIMARY KEY,
-    run INTEGER,
-    unit_code TEXT NOT NULL,
-    role TEXT NOT NULL,
-    column_url TEXT NOT NULL,
-    found INTEGER NOT NULL DEFAULT 1,
-    adapter TEXT,
-    pages INTEGER NOT NULL DEFAULT 0,
-    complete INTEGER NOT NULL DEFAULT 0,
-    cut TEXT,
-    entries INTEGER NOT NULL DEFAULT 0,
-    report_entries INTEGER NOT NULL DEFAULT 0,
-    browser INTEGER NOT NULL DEFAULT 0,
-    scripts INTEGER NOT NULL DEFAULT 0,
-    shared TEXT,
-    last_error TEXT,
-    at TEXT
-);
-CREATE INDEX IF NOT EXISTS column_reads_unit ON column_reads(unit_code, run);
-CREATE INDEX IF NOT EXISTS column_reads_url ON column_reads(column_url);
-"""
-
-
-def ensure_schema(db: sqlite_utils.Database) -> None:
-    db.conn.executescript(SCHEMA)
 
 
 @dataclass
@@ -158,8 +124,8 @@ class ColumnTracker:
     # ------------------------------------------------------------ what came back
     def page(self, response: Response, adapter: str, page: Any, *, capped: bool = False) -> None:
         """A list page was read: its entries (``page.entries``), and whether the spider's page cap
-        stopped its pagination (``capped``). A page reached by pagination whose entries all appeared on
-        the pages before it is a trap: the list's end was not reached."""
+        stopped its pagination (``capped``). A second page whose entries all appeared on the first is a
+        trap: the list's end was not seen."""
         reading = self._reading(response.meta)
         if reading is None:
             return
@@ -177,7 +143,9 @@ class ColumnTracker:
         before = set(response.meta.get("list_seen") or ())
         number = int(response.meta.get("list_page") or 0)
         new = {e.url for e in entries} - before
-        if entries and number > 1 and not new:
+        # page 2 bringing nothing new: the site may ignore our paging, the rest of the list unseen. A later
+        # page repeating earlier ones after distinct pages is a server clamping past the end: the end.
+        if entries and number == 2 and not new:
             reading.cut_by(CUT_TRAP)
         # the adapters' own cap (max_list_pages) ends a list that still brought new entries
         if capped or (new and number >= max_pages(response) and not getattr(page, "next_requests", None)):
@@ -320,14 +288,3 @@ class ColumnCoverageMiddleware:
         tracker = self._tracker()
         if tracker is not None and meta.get(META_TOKEN):
             tracker.done(meta, error)
-
-
-def save(db: sqlite_utils.Database, run: int | None, readings: list[Reading], at: str) -> None:
-    """Store ended readings (inside the caller's transaction)."""
-    if not readings:
-        return
-    rows = [r.row(run, at) for r in readings]
-    cols = list(rows[0])
-    db.conn.executemany(
-        f"INSERT INTO column_reads ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-        [[row[c] for c in cols] for row in rows])

@@ -336,3 +336,23 @@ def test_a_failed_page_a_repeating_page_and_a_page_nobody_fetched_cut_the_readin
     mw.request_dropped(up)
     [leaning] = tracker.take()
     assert (leaning.unit_code, leaning.shared, leaning.cut) == ("D2", {"http://d.example/nb/"}, None)
+
+
+def test_a_server_clamping_past_the_last_page_ends_the_list():
+    from scrapy import Request
+
+    crawler, mw, tracker = _crawl_parts()
+    start = Request("http://e.example/nb/", meta={"unit": "E", "kind": "list"})
+    list(mw.process_start_requests([start]))
+    seen: list[str] = []
+    response = _response(start)
+    for number, urls in ((1, ["http://e.example/1.html"]), (2, ["http://e.example/2.html"]),
+                         (3, ["http://e.example/2.html"])):  # page 3 answers page 2 again: past the end
+        tracker.page(response, "query", _page(*urls))
+        seen += urls
+        nxt = Request(f"http://e.example/nb/?page={number + 1}",
+                      meta={"unit": "E", "kind": "list", "list_page": number + 1, "list_seen": list(seen)})
+        list(mw.process_spider_output(response, [nxt] if number < 3 else []))
+        response = _response(nxt)
+    [reading] = tracker.take()
+    assert (reading.pages, reading.cut, reading.row(1, "t")["complete"]) == (3, None, 1)

@@ -95,6 +95,13 @@ def test_job_fires_on_its_trigger_crawl_check_and_mail(tmp_path, monkeypatch):
         run = store.start_run(1)
         store.record_fetch(run, {{"unit_code": "410823100000", "url": "http://mc.example/nb/", "kind": "list",
                                   "status": 200, "outcome": "ok"}})
+        # …and that its 年报 column was read to its end, listing reports (crawler.columns)
+        from crawler import columns
+        columns.ensure_schema(store.db)
+        with store.db.conn:
+            columns.save(store.db, [{{"run": run, "unit_code": "410823100000", "role": "column",
+                                      "column_url": "http://mc.example/nb/", "pages": 1, "complete": 1,
+                                      "entries": 3, "report_entries": 3}}])
         store.finish_run(run, "finished", {{}})
     """)
     with SmtpServer() as server:
