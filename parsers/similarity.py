@@ -90,13 +90,18 @@ def _minhash(norm: str) -> MinHash:
     return m
 
 
-def bands(m: MinHash) -> list[int]:
-    """One signed 63-bit integer per band (SQLite INTEGER), the band's index mixed in."""
+def bands(m: MinHash, scope: str = "") -> list[int]:
+    """One signed 63-bit integer per band (SQLite INTEGER), the band's index and ``scope`` mixed in.
+
+    ``scope`` is where copies are looked for (county and year): boilerplate shared by thousands of
+    reports nationally then never meets in the index, so a lookup's cost stays that of one county."""
     out = []
     values = m.hashvalues
+    salt = scope.encode("utf-8")
     for b in range(BANDS):
         chunk = struct.pack(f"<H{ROWS}I", b, *(int(v) & 0xFFFFFFFF for v in values[b * ROWS:(b + 1) * ROWS]))
-        out.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "little", signed=True) >> 1)
+        out.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8, key=salt[:64]).digest(), "little",
+                                  signed=True) >> 1)
     return out
 
 
