@@ -2,8 +2,9 @@
 digest, apart from the alerts.
 
 They are warnings, not alerts: nothing is opened or reminded. Each finding on a unit's chosen report of a
-recent year is told once, to the same people as the unit's alerts, in a section of its own after the
-alerts (``hints_told`` remembers what was told). :mod:`alerts.digest` calls :func:`attach` when it builds
+year is told once (at most :data:`MAX_PER_DIGEST` a night per recipient, newest years first), to the same
+people as the unit's alerts, in a section of its own after the alerts (``hints_told`` remembers what was
+told). :mod:`alerts.digest` calls :func:`attach` when it builds
 the digests and the ``render_*`` functions when it writes them; :mod:`alerts.notify` calls
 :func:`mark_told` once the digests are queued.
 """
@@ -11,20 +12,19 @@ the digests and the ``render_*`` functions when it writes them; :mod:`alerts.not
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from parsers.evaluator import IDS
 
-from .config import AlertConfig, china_date, iso
+from .config import AlertConfig, iso
 
 if TYPE_CHECKING:
     from .digest import Digest
 
-RECENT_DAYS = 400  # findings on reports whose deadline is older than this are history, not news
-MAX_PER_DIGEST = 50
+MAX_PER_DIGEST = 50  # the rest wait for the next nights (a first crawl of a county's history finds many)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS hints_told (
@@ -42,16 +42,15 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 
 def due_hints(db: sqlite_utils.Database, now: datetime) -> list[dict[str, Any]]:
-    """Evaluator findings on each unit's chosen report of a recent year, not told yet."""
+    """Evaluator findings on each unit's chosen report of each year, not told yet (newest years first)."""
     ensure_schema(db)
-    since = (china_date(now) - timedelta(days=RECENT_DAYS)).isoformat()
     marks = ",".join("?" * len(IDS))
     return list(db.query(
         f"SELECT e.unit_code, e.year, f.report, f.rule, f.scope, f.message FROM expected_reports e "
         f"JOIN rule_results f ON f.report = e.report "
-        f"WHERE f.status = 'fail' AND f.severity = 'warning' AND f.rule IN ({marks}) AND e.deadline >= ? "
+        f"WHERE f.status = 'fail' AND f.severity = 'warning' AND f.rule IN ({marks}) "
         f"AND NOT EXISTS (SELECT 1 FROM hints_told t WHERE t.report = f.report AND t.rule = f.rule AND t.scope = f.scope) "
-        f"ORDER BY e.unit_code, e.year DESC, f.rule, f.scope", [*IDS, since]))
+        f"ORDER BY e.year DESC, e.unit_code, f.rule, f.scope", IDS))
 
 
 def attach(db: sqlite_utils.Database, digests: dict[str, Digest], units: dict[str, dict[str, Any]],
