@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
 from typing import TYPE_CHECKING, Any
 
 from . import schema, sections, similarity
@@ -39,10 +38,12 @@ WARNING = "warning"
 PASS, FAIL, NOT_ASSESSABLE = "pass", "fail", "not_assessable"
 
 
-def fmt_num(value) -> str:
+def fmt_num(value: Any) -> str:
+    """:func:`parsers.rules.fmt_num` (26 → “26”, None → “空白”), looked up when called."""
     from .rules import fmt_num as fmt
 
     return fmt(value)
+
 
 JUMP_FACTOR = 5  # YOY-JUMP: this year ≥ 5 × last year, or ≤ last year ÷ 5 …
 JUMP_MIN_BASE = 10  # … when the smaller of the two is at least this (3 → 15 is no news)
