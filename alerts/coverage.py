@@ -26,8 +26,8 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.registry import Registry, Unit
 from crawler import columns as column_reads
+from crawler.registry import Registry, Unit
 
 READ = "read"
 NOT_FOUND = "column_not_found"

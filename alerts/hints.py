@@ -2,28 +2,29 @@
 digest, apart from the alerts.
 
 They are warnings, not alerts: nothing is opened or reminded. Each finding on a unit's chosen report of a
-recent year is told once, to the same people as the unit's alerts, in a section of its own after the
-alerts (``hints_told`` remembers what was told). :mod:`alerts.digest` calls :func:`attach` when it builds
-the digests and the ``render_*`` functions when it writes them; :mod:`alerts.notify` calls
+year is told once (the findings of at most :data:`MAX_REPORTS` reports a night per recipient, a line each,
+newest years first), to the same
+people as the unit's alerts, in a section of its own after the alerts (``hints_told`` remembers what was
+told). :mod:`alerts.digest` calls :func:`attach` when it builds
+the digests and :func:`section` when it writes them; :mod:`alerts.notify` calls
 :func:`mark_told` once the digests are queued.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from parsers.evaluator import IDS
 
-from .config import china_date, iso
+from .config import iso
 
 if TYPE_CHECKING:
     from .digest import Digest
 
-RECENT_DAYS = 400  # findings on reports whose deadline is older than this are history, not news
-MAX_REPORTS = 5  # reports whose 提示 one digest tells (a line each); the rest wait for the next nights
+MAX_REPORTS = 5  # reports whose 提示 one digest tells, a line each: the rest wait for the next nights
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS hints_told (
@@ -41,16 +42,15 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 
 def due_hints(db: sqlite_utils.Database, now: datetime) -> list[dict[str, Any]]:
-    """Evaluator findings on each unit's chosen report of a recent year, not told yet."""
+    """Evaluator findings on each unit's chosen report of each year, not told yet (newest years first)."""
     ensure_schema(db)
-    since = (china_date(now) - timedelta(days=RECENT_DAYS)).isoformat()
     marks = ",".join("?" * len(IDS))
     return list(db.query(
         f"SELECT e.unit_code, e.year, f.report, f.rule, f.scope, f.message FROM expected_reports e "
         f"JOIN rule_results f ON f.report = e.report "
-        f"WHERE f.status = 'fail' AND f.severity = 'warning' AND f.rule IN ({marks}) AND e.deadline >= ? "
+        f"WHERE f.status = 'fail' AND f.severity = 'warning' AND f.rule IN ({marks}) "
         f"AND NOT EXISTS (SELECT 1 FROM hints_told t WHERE t.report = f.report AND t.rule = f.rule AND t.scope = f.scope) "
-        f"ORDER BY e.unit_code, e.year DESC, f.rule, f.scope", [*IDS, since]))
+        f"ORDER BY e.year DESC, e.unit_code, f.rule, f.scope", IDS))
 
 
 def attach(db: sqlite_utils.Database, digests: dict[str, Digest], units: dict[str, dict[str, Any]],

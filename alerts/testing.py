@@ -23,10 +23,10 @@ import threading
 from pathlib import Path
 from typing import Any, Self
 
+from crawler import columns as coverage
 from crawler.ingest import ingest
 from crawler.registry import Registry, Unit
 from crawler.store import Store
-from crawler import columns as coverage
 
 from .check import CheckResult, run_check
 from .config import CHINA, AlertConfig, iso

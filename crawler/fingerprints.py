@@ -1,7 +1,8 @@
 """Per-report fingerprints in the store, and what the evaluator's checks need from the registry.
 
 Each stored report gets a row in ``fingerprints`` (its unit, year, text length, a digest of tables 三/四)
-and one row per MinHash band in ``fingerprint_bands`` (:mod:`parsers.similarity`), written in the same
+and one row per MinHash band in ``fingerprint_bands`` (:mod:`parsers.similarity`; each band's hash is keyed by
+the unit's county and the year, so only same-county same-year reports can meet), written in the same
 transaction as the report (:meth:`crawler.store.Store.save_reports`). Finding the reports of a county
 and year that may be copies of a new one is then one indexed query on the bands — never all pairs —
 and only those few are compared exactly (rule ``COPY-OTHER-UNIT``).
@@ -55,7 +56,13 @@ def save(store: Store, rid: str, report: Report, unit_code: str | None) -> None:
                 m.hashvalues.astype("<u4").tobytes() if m is not None else None])
     if m is not None:
         db.conn.executemany("INSERT OR IGNORE INTO fingerprint_bands (report, band) VALUES (?, ?)",
-                            [(rid, b) for b in similarity.bands(m)])
+                            [(rid, b) for b in similarity.bands(m, scope(store, unit_code, report.year))])
+
+
+def scope(store: Store, unit_code: str | None, year: int | None) -> str:
+    """Where a report's copies are looked for: its county (from the registry's ``units``) and year."""
+    row = store.db.execute("SELECT county_code FROM units WHERE code = ?", [unit_code]).fetchone() if unit_code else None
+    return f"{row[0] if row else ''}:{year}"
 
 
 def has(store: Store, rid: str) -> bool:
@@ -79,7 +86,7 @@ def candidates(store: Store, report: Report, unit_code: str, county_code: str) -
     m = similarity.minhash(report.text)
     if m is None or report.year is None:
         return []
-    bands = similarity.bands(m)
+    bands = similarity.bands(m, f"{county_code}:{report.year}")
     marks = ",".join("?" * len(bands))
     return [(r[0], r[1]) for r in store.db.execute(
         f"SELECT f.report, u.name, count(*) AS shared FROM fingerprint_bands b "

@@ -1,6 +1,6 @@
 """Beyond arithmetic: the checks transparency evaluators make (complete, credible, right year, right unit).
 
-Entries of the rule table (:data:`RULES`, appended to :data:`parsers.rules.RULES`), all warnings:
+Entries of the rule table (:data:`parsers.rules.RULES`), all warnings:
 
 - ``SECTIONS`` — the six parts of the template are there, by heading (:mod:`parsers.sections`);
 - ``FEE-STATEMENT`` — 2021 format: part 六 says whether 信息处理费 was charged;
@@ -13,6 +13,8 @@ Entries of the rule table (:data:`RULES`, appended to :data:`parsers.rules.RULES
 - ``WRONG-UNIT`` — the unit in the title or the signature is not the registry unit it was found for;
 - ``YOY-JUMP`` — a count ×5 or ÷5 against last year on a base that is not tiny.
 
+(:data:`TABLE` holds them; :mod:`parsers.rules` turns its rows into entries of ``RULES``.)
+
 What a check needs besides the report comes in :class:`parsers.rules.Context`: last year's report
 (``previous``), the registry unit's name (``unit_name``), the county's other units (``other_units``) and
 same-year county reports whose fingerprint is close (``peers``) — filled by :func:`crawler.ingest.context_for`.
@@ -23,10 +25,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from . import schema, sections, similarity
 from .model import Report, RuleResult
-from .rules import FAIL, NOT_ASSESSABLE, PASS, WARNING, Context, Rule, fmt_num
+
+if TYPE_CHECKING:
+    from .rules import Context
+
+# parsers.rules imports this module to extend its table: nothing of it is imported here at load time
+WARNING = "warning"
+PASS, FAIL, NOT_ASSESSABLE = "pass", "fail", "not_assessable"
+
+
+def fmt_num(value: Any) -> str:
+    """:func:`parsers.rules.fmt_num` (26 → “26”, None → “空白”), looked up when called."""
+    from .rules import fmt_num as fmt
+
+    return fmt(value)
+
 
 JUMP_FACTOR = 5  # YOY-JUMP: this year ≥ 5 × last year, or ≤ last year ÷ 5 …
 JUMP_MIN_BASE = 10  # … when the smaller of the two is at least this (3 → 15 is no news)
@@ -338,16 +355,17 @@ def check_yoy_jump(report: Report, ctx: Context) -> Iterable[RuleResult]:
     return [_result("YOY-JUMP", "all", PASS, f"与 {prev.year} 年度相比，{compared} 个主要数字均未超过 {JUMP_FACTOR} 倍变化")]
 
 
-RULES: list[Rule] = [
-    Rule("SECTIONS", WARNING, "报告包含模板的六个部分", check_sections),
-    Rule("FEE-STATEMENT", WARNING, "第六部分说明是否收取信息处理费", check_fee_statement, formats=(schema.FORMAT_2021,)),
-    Rule("LAST-YEAR-FOLLOWUP", WARNING, "第五部分说明上年问题的整改情况", check_last_year_followup, cross_year=True),
-    Rule("COPY-LAST-YEAR", WARNING, "不是照抄上一年度的报告", check_copy_last_year, cross_year=True),
-    Rule("COPY-OTHER-UNIT", WARNING, "不是套用其他单位的报告", check_copy_other_unit),
-    Rule("WRONG-YEAR", WARNING, "正文所述年度与报告年度一致", check_wrong_year),
-    Rule("WRONG-UNIT", WARNING, "报告单位与名录单位一致", check_wrong_unit),
-    Rule("YOY-JUMP", WARNING, f"主要数字与上年相比变化不超过 {JUMP_FACTOR} 倍", check_yoy_jump, cross_year=True),
+# (id, severity, title, check, keyword arguments of parsers.rules.Rule): parsers.rules makes them Rules
+TABLE: list[tuple[str, str, str, Any, dict[str, Any]]] = [
+    ("SECTIONS", WARNING, "报告包含模板的六个部分", check_sections, {}),
+    ("FEE-STATEMENT", WARNING, "第六部分说明是否收取信息处理费", check_fee_statement, {"formats": (schema.FORMAT_2021,)}),
+    ("LAST-YEAR-FOLLOWUP", WARNING, "第五部分说明上年问题的整改情况", check_last_year_followup, {"cross_year": True}),
+    ("COPY-LAST-YEAR", WARNING, "不是照抄上一年度的报告", check_copy_last_year, {"cross_year": True}),
+    ("COPY-OTHER-UNIT", WARNING, "不是套用其他单位的报告", check_copy_other_unit, {}),
+    ("WRONG-YEAR", WARNING, "正文所述年度与报告年度一致", check_wrong_year, {}),
+    ("WRONG-UNIT", WARNING, "报告单位与名录单位一致", check_wrong_unit, {}),
+    ("YOY-JUMP", WARNING, f"主要数字与上年相比变化不超过 {JUMP_FACTOR} 倍", check_yoy_jump, {"cross_year": True}),
 ]
-IDS = [r.id for r in RULES]
+IDS = [row[0] for row in TABLE]
 
-__all__ = ["IDS", "RULES", "same_unit", "short_name", "signature"]
+__all__ = ["IDS", "TABLE", "same_unit", "short_name", "signature"]

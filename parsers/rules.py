@@ -354,9 +354,9 @@ RULES: list[Rule] = [
          _cross("X-IN-FORCE", WARNING, x_in_force, need_2021=True), cross_year=True),
 ]
 
-from .evaluator import RULES as _EVALUATOR_RULES  # noqa: E402  (it builds on the names above)
+from .evaluator import TABLE as _EVALUATOR_TABLE  # noqa: E402  (the evaluator's checks: parsers/evaluator.py)
 
-RULES.extend(_EVALUATOR_RULES)
+RULES.extend(Rule(rid, severity, title, fn, **kw) for rid, severity, title, fn, kw in _EVALUATOR_TABLE)
 RULES_BY_ID = {r.id: r for r in RULES}
 
 

@@ -19,7 +19,6 @@ import re
 import struct
 import zlib
 from functools import lru_cache
-
 from typing import TYPE_CHECKING
 
 from .model import Report
@@ -83,20 +82,27 @@ def minhash(text: str) -> MinHash | None:
 
 @lru_cache(maxsize=256)  # a report's signature is wanted by its check, its storing and its peers' re-checks
 def _minhash(norm: str) -> MinHash:
-    from datasketch import MinHash  # imported on first use: its package pulls in scipy (~1 s at start-up)
+    from datasketch import (
+        MinHash,  # imported on first use: its package pulls in scipy (~1 s at start-up)
+    )
 
     m = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)  # crc32: stable, 32-bit, twice sha1's speed
     m.update_batch([s.encode("utf-8") for s in shingles(norm)])
     return m
 
 
-def bands(m: MinHash) -> list[int]:
-    """One signed 63-bit integer per band (SQLite INTEGER), the band's index mixed in."""
+def bands(m: MinHash, scope: str = "") -> list[int]:
+    """One signed 63-bit integer per band (SQLite INTEGER), the band's index and ``scope`` mixed in.
+
+    ``scope`` is where copies are looked for (county and year): boilerplate shared by thousands of
+    reports nationally then never meets in the index, so a lookup's cost stays that of one county."""
     out = []
     values = m.hashvalues
+    salt = scope.encode("utf-8")
     for b in range(BANDS):
         chunk = struct.pack(f"<H{ROWS}I", b, *(int(v) & 0xFFFFFFFF for v in values[b * ROWS:(b + 1) * ROWS]))
-        out.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "little", signed=True) >> 1)
+        out.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8, key=salt[:64]).digest(), "little",
+                                  signed=True) >> 1)
     return out
 
 

@@ -274,3 +274,10 @@ def test_small_identical_tables_are_no_proof():
     now = parse(spec(cells=small, paragraphs={"1": OTHER_YEAR_TEXT}))
     status, message = results(now, "COPY-LAST-YEAR", Context(previous=prev))["tables"]
     assert status == "pass" and "只有 1 件" in message
+
+
+def test_wrong_year_in_a_table_heading():
+    report = parse(spec(), {"三、收到和处理政府信息公开申请情况": "三、收到和处理政府信息公开申请情况（2022年度）"})
+    status, message = results(report, "WRONG-YEAR")["year"]
+    assert status == "fail" and "表格标题写“三、收到和处理政府信息公开申请情况(2022年度)”" in message
+    assert results(report, "SECTIONS")["parts"][0] == "pass"
