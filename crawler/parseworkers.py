@@ -110,10 +110,16 @@ class UnitView:
             rows = self.store.db.execute(
                 "SELECT id, published, unit_code FROM reports WHERE unit_code = ? AND year = ? AND status != 'failed'",
                 [unit_code, year]).fetchall()
+        elif unit_code:
+            # a coded unit's name matches only reports stored without a code: their own small index, not
+            # every 城关镇人民政府 of the country
+            rows = self.store.db.execute(
+                "SELECT id, published, unit_code FROM reports WHERE unit = ? AND year = ? AND unit_code IS NULL "
+                "AND status != 'failed'", [unit, year]).fetchall()
         else:
             rows = self.store.db.execute(
-                "SELECT id, published, unit_code FROM reports WHERE unit = ? AND year = ? AND status != 'failed' "
-                "AND (? IS NULL OR unit_code IS NULL)", [unit, year, unit_code]).fetchall()
+                "SELECT id, published, unit_code FROM reports WHERE unit = ? AND year = ? AND status != 'failed'",
+                [unit, year]).fetchall()
         found = {rid: published for rid, published, _ in rows if rid not in self.mine}
         for rid, (code, report) in self.mine.items():
             if report.error is not None or report.year != year:

@@ -129,7 +129,8 @@ class StorePipeline:
         return self.registry_path or source
 
     def _start_stage(self) -> None:
-        cmd = [sys.executable, "-m", self.stage_module, "--db", self.db_path, "--follow", "--nice", "10"]
+        nice = self.crawler.settings.getint("NIANBAO_PARSE_NICE", 10)
+        cmd = [sys.executable, "-m", self.stage_module, "--db", self.db_path, "--follow", "--nice", str(nice)]
         registry = self._registry_path()
         if registry:
             cmd += ["--registry", registry]

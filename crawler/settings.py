@@ -50,6 +50,9 @@ NIANBAO_PARSE_STAGE = "crawler.parsestage"
 # Its worker processes (page metadata, parsing, rules), one unit's documents always in the same one;
 # unset: cores − 1, at least 1; 0: all in the stage's own process (which is the only writer either way).
 NIANBAO_PARSE_WORKERS = os.environ.get("NIANBAO_PARSE_WORKERS") or None
+# The stage's CPU priority below the crawl's (nice increment; its workers inherit it). On a machine
+# the crawl shares with other busy processes, 10 also puts the stage behind all of them.
+NIANBAO_PARSE_NICE = int(os.environ.get("NIANBAO_PARSE_NICE") or 10)
 # Runs whose fetch log is kept (per-unit nightly summaries and the rows of failures, list pages and new
 # documents); older ones are pruned after each crawl, except each unit's latest night with a success.
 NIANBAO_FETCH_KEEP_RUNS = int(os.environ.get("NIANBAO_FETCH_KEEP_RUNS") or 90)

@@ -160,6 +160,7 @@ CREATE INDEX IF NOT EXISTS fetches_unit ON fetches(unit_code, run);
 CREATE INDEX IF NOT EXISTS sources_unit ON sources(unit_code, year);
 CREATE INDEX IF NOT EXISTS reports_unit_year ON reports(unit, year);
 CREATE INDEX IF NOT EXISTS reports_unit_code_year ON reports(unit_code, year);
+CREATE INDEX IF NOT EXISTS reports_uncoded_unit_year ON reports(unit, year) WHERE unit_code IS NULL;
 CREATE INDEX IF NOT EXISTS reports_document ON reports(document);
 CREATE INDEX IF NOT EXISTS cells_key ON cells(key);
 CREATE INDEX IF NOT EXISTS rule_results_failed ON rule_results(status, severity);
