@@ -94,7 +94,7 @@ def draw_table(table, size: int = 26, wrap: int = 14) -> bytes:
     """One report table as a screenshot: ruled cells, merged cells merged, long labels wrapped."""
     from PIL import Image, ImageDraw, ImageFont
 
-    from demo.render import _grid
+    from parsers.tables import grid as _grid
 
     font = ImageFont.truetype(FONT, size)
     placed = _grid(table)
