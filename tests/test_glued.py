@@ -255,3 +255,16 @@ def test_split_search_agrees_with_brute_force():
             values += [*four, sum(four)]
         digits = "".join(map(str, values))
         assert sorted(splits(as_run([Piece(digits, {})]), 15, groups)) == _brute(digits, 15, groups)
+
+
+def test_one_flattened_line_per_table():
+    """Another dumper: each section on a line of its own, each table still glued into it."""
+    cells = consistent_cells({"new": (64, 0, 0, 2, 0, 4), "granted": (64, 0, 0, 2, 0, 4)},
+                             t4=(0, 0, 1, 0, 1, 2, 0, 0, 0, 2, 0, 0, 0, 0, 0))
+    text = flattened_report(cells, line_per_table=True)
+    assert len([ln for ln in text.splitlines() if ln.startswith(("二、", "三、", " 四、"))]) == 3
+    report = parse_text(text)
+    assert report.error is None
+    assert {k: report.value(k) for k in cells} == cells
+    assert report.value("t2.licensing.decisions") == 12 and report.value("t2.penalty.decisions") == 3
+    assert [report.value(f"t2.regulations.{c}") for c in ("issued", "repealed", "in_force")] == [0, 0, 0]
