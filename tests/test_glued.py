@@ -268,3 +268,19 @@ def test_one_flattened_line_per_table():
     assert {k: report.value(k) for k in cells} == cells
     assert report.value("t2.licensing.decisions") == 12 and report.value("t2.penalty.decisions") == 3
     assert [report.value(f"t2.regulations.{c}") for c in ("issued", "repealed", "in_force")] == [0, 0, 0]
+
+
+def test_cli_shows_inferred_cells():
+    import json
+
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    path = str(REAL / "reports" / "pingtan-2021.txt")
+    data = json.loads(CliRunner().invoke(main, ["parse", "--json", path]).output)
+    assert data["cells"]["t3.new.natural"] == {**data["cells"]["t3.new.natural"], "value": 64, "raw": "640020470",
+                                               "inferred": True}
+    assert "inferred" not in data["cells"]["t2.licensing.decisions"]
+    out = CliRunner().invoke(main, ["parse", path]).output
+    assert "64≈" in out and "由合计推断拆分" in out
