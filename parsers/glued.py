@@ -87,6 +87,8 @@ def splits(run: Run, n: int, groups: Sequence[Group] = (), *, limit: int = MAX_C
     members = [set(a) | {t} for a, t, _ in groups]
     lowest = [min(m) for m in members]
     mine = [[g for g in range(len(groups)) if i in members[g]] for i in range(n)]
+    addend_sets = [set(a) for a, _, _ in groups]
+    left_of = [set(range(i)) for i in range(n)]
     parts = [0] * n
     out: list[tuple[int, ...]] = []
 
@@ -125,12 +127,8 @@ def splits(run: Run, n: int, groups: Sequence[Group] = (), *, limit: int = MAX_C
             room = _room(i)
             if room is not None and parts[i] > room:
                 break  # longer parts only grow
-            if not all(fits(g, i) for g in mine[i]):
+            if not all(fits(g, i) for g in mine[i]) or not _left_can_add_up(i, start):
                 continue
-            if room is not None and _from_zero(i):
-                need = len(str(room - parts[i]))
-                if start > i * need or (room > parts[i] and need > start - i + 1):
-                    continue  # the parts left of here cannot add up to what is left
             if not go(i - 1, start):
                 return False
         return True
@@ -141,9 +139,18 @@ def splits(run: Run, n: int, groups: Sequence[Group] = (), *, limit: int = MAX_C
                  for addends, t, _ in (groups[g] for g in mine[i]) if i in addends and t > i]
         return min(rooms) if rooms else None
 
-    def _from_zero(i: int) -> bool:
-        # every part left of i is an addend of a group with its total assigned
-        return any(lowest[g] == 0 and groups[g][1] > i and i in groups[g][0] for g in mine[i])
+    def _left_can_add_up(i: int, start: int) -> bool:
+        """When the parts left of ``i`` (``start`` digits) are all addends of one group whose total is
+        known, they must make up exactly what is left of it: none can have more digits than that,
+        and together they cannot exceed the largest sum those digits can make."""
+        for g in mine[i]:
+            addends, total, _ = groups[g]
+            if i == 0 or total < i or i not in addends or not left_of[i] <= addend_sets[g]:
+                continue
+            rest = parts[total] - sum(parts[a] for a in addends if a >= i)
+            if rest < 0 or start > i * len(str(rest)) or rest > 10 ** (start - i + 1) - 1 + 9 * (i - 1):
+                return False
+        return True
 
     if not go(n - 1, size):
         return None

@@ -16,8 +16,12 @@ from .model import Piece, Row
 
 # A line is a flattened report when it holds several 表三 row labels each followed by digits.
 _T3_MARKS = re.compile(r"(本年新收|上年结转|予以公开|结转下年度|办理结果)[^\d]{0,40}\d")
+# In a dump that has a flattened 表三, lines of 表二 or 表四 alone are flattened the same way.
+_T2_MARKS = re.compile(r"(?:规章|规范性文件|行政许可|其他对外管理服务事项|行政处罚|行政强制|行政事业性收费|政府集中采购)\s*\d")
+_T4_MARK = re.compile(r"(?:[四4]\s*[、.．]\s*[^。\d]{0,12})?行政复议[^。\d]{0,120}尚未审结\s*总计\s*\d")
 # Where the tables start and end inside the line (the enumerated section headings).
 _START = re.compile(r"[二2]\s*[、.．]\s*主动公开政府信息(?:的)?情况|[三3]\s*[、.．]\s*收到和处理政府信息公开申请")
+_T2_START = re.compile(r"[二2]\s*[、.．]\s*主动公开政府信息(?:的)?情况|第二十条")
 _END = re.compile(r"[五5]\s*[、.．]\s*[^。]{0,8}存在的主要问题")
 # The end of a section heading: what follows it is a heading row or a data row of its own.
 _HEADING_END = re.compile(r"主动公开政府信息(?:的)?情况|收到和处理政府信息公开申请(?:的)?情况|行政复议[、，,]?\s*行政诉讼(?:的)?情况")
@@ -37,14 +41,24 @@ def is_runon(text: str) -> bool:
     return len(text) > 200 and len(_T3_MARKS.findall(text)) >= 3
 
 
+def _table_start(text: str) -> int | None:
+    """Where a flattened table begins in a line: its section heading, else its first marks."""
+    found = [m.start() for m in (_START.search(text), _T3_MARKS.search(text), _T4_MARK.search(text)) if m]
+    if len(_T2_MARKS.findall(text)) >= 2:
+        m = _T2_START.search(text) or _T2_MARKS.search(text)
+        found.append(m.start())
+    return min(found) if found else None
+
+
 def expand(rows: list[Row]) -> list[Row]:
     """The rows with every flattened report line cut back into heading and data rows."""
     if not any(row.table is None and is_runon(row.text) for row in rows):
         return rows
     out: list[Row] = []
     for row in rows:
-        if row.table is None and is_runon(row.text):
-            out.extend(split_line(row.text, row.pieces[0].at if row.pieces else {}))
+        text = row.text if row.table is None else ""
+        if is_runon(text) or len(text) > 40 and (len(_T2_MARKS.findall(text)) >= 2 or _T4_MARK.search(text)):
+            out.extend(split_line(text, row.pieces[0].at if row.pieces else {}))
         else:
             out.append(row)
     return out
@@ -52,8 +66,7 @@ def expand(rows: list[Row]) -> list[Row]:
 
 def split_line(text: str, at: dict) -> list[Row]:
     """One flattened line → text before the tables, table rows, text after them."""
-    start_m = _START.search(text)
-    start = start_m.start() if start_m else _T3_MARKS.search(text).start()
+    start = _table_start(text) or 0
     end_m = _END.search(text, start)
     end = end_m.start() if end_m else len(text)
     rows: list[Row] = []
@@ -80,7 +93,7 @@ def _table_rows(text: str, start: int, end: int, at: dict) -> list[Row]:
             continue
         # an enumerator glued to the end of the run (“00000002.其他…”) starts the next label
         follow = text[b:b + 1]
-        if follow in ".．、" and b < end and not text[b + 1:b + 2].isdigit():
+        if follow and follow in ".．、" and b < end and not text[b + 1:b + 2].isdigit():
             tail = 2 if run.endswith("0") and len(run.rstrip()) >= 2 else 1
             run, b = run[:-tail], b - tail
         if not run.strip():
@@ -100,7 +113,7 @@ def _table_rows(text: str, start: int, end: int, at: dict) -> list[Row]:
 def _is_cell_run(text: str, a: int, b: int) -> bool:
     """Digits that are not cells: inside a label (“第1项”, “（2）”, “2019年”)."""
     before, after = text[a - 1:a], text[b:b + 1]
-    if before in "(（第" or after in ")）年月日条项款号":
+    if (before and before in "(（第") or (after and after in ")）年月日条项款号"):
         return False
     return True
 

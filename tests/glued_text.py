@@ -49,7 +49,7 @@ def consistent_cells(rows: dict[str, tuple[int, ...]], t4: tuple[int, ...] = (0,
 
 def flattened_report(cells: dict[str, int], *, unit: str = "某县某某局", year: int = 2021,
                      join: Callable[[list[int]], str] = glue, t2: str | None = None,
-                     published: str | None = None) -> str:
+                     published: str | None = None, line_per_table: bool = False) -> str:
     """A 2021-format report as an archive crawler's one-line dump (crawler header block included)."""
     title = f"{unit}{year}年度政府信息公开工作年度报告"
     t2 = t2 if t2 is not None else (
@@ -57,16 +57,19 @@ def flattened_report(cells: dict[str, int], *, unit: str = "某县某某局", ye
         "第二十条第（五）项信息内容本年处理决定数量行政许可12 第二十条第（六）项信息内容 本年处理决定数量行政处罚3行政强制0"
         "第二十条第（八）项信息内容 本年收费金额（单位：万元）行政事业性收费0")
     body = [f"{title} 根据《中华人民共和国政府信息公开条例》，编制本报告。一、总体情况{year}年，我局认真做好政务公开工作。",
-            "二、主动公开政府信息情况 ", t2,
+            "\n" if line_per_table else "", "二、主动公开政府信息情况 ", t2, "\n" if line_per_table else "",
             "三、收到和处理政府信息公开申请情况（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
             "申请人情况自然人法人或其他组织总计 商业企业科研机构社会公益组织法律服务机构其他"]
     for row, label in T3_LABELS_2021:
         body.append(label)
         if row is not None and f"t3.{row}.total" in cells:
             body.append(join([cells[f"t3.{row}.{c}"] for c in schema.T3_COLUMNS]))
+    if line_per_table:  # another dumper: one line per section, each table still flattened
+        body.append("\n")
     body.append(" 四、政府信息公开行政复议、行政诉讼情况 行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计未经复议直接起诉"
                 "复议后起诉结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计")
     body.append(join([cells[k] for k in schema.T4_KEYS]))
+    body.append("\n" if line_per_table else "")
     body.append("五、存在的主要问题及改进情况（一）存在的主要问题：宣传不够。六、其他需要报告的事项 无。")
     header = (f"标题: {title}\n发布时间: {published or f'{year + 1}-01-20'} 10:00\n文号: \n发布机构: \n栏目: 政府信息公开年报\n"
               f"原文链接: https://www.example.gov.cn/zfxxgknb/{year + 1}01/t{year + 1}0120_1.htm\n"

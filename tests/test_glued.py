@@ -220,3 +220,67 @@ def test_split_search_is_bounded_and_exact():
     assert run.cuts == frozenset({2})
     assert splits(run, 7, groups) == [(64, 0, 0, 2, 0, 4, 70)]
     assert as_run([Piece("12", {}), Piece("", {}), Piece("3", {})]) is None  # a blank cell: a real grid
+
+
+def _brute(digits: str, n: int, groups) -> list[tuple[int, ...]]:
+    import itertools
+
+    out = []
+    for cuts in itertools.combinations(range(1, len(digits)), n - 1):
+        bounds = (0, *cuts, len(digits))
+        parts = [digits[a:b] for a, b in zip(bounds, bounds[1:])]
+        if any(len(p) > 1 and p[0] == "0" for p in parts):
+            continue
+        values = tuple(int(p) for p in parts)
+        if all(sum(values[a] for a in addends) == values[t] for addends, t, _ in groups):
+            out.append(values)
+    return sorted(out)
+
+
+def test_split_search_agrees_with_brute_force():
+    """The pruned search finds exactly the splits that trying every cut finds (rows and 表四 groups)."""
+    import random
+
+    rng = random.Random(11)
+    row = [((0, 1, 2, 3, 4, 5), 6, "row")]
+    for _ in range(150):
+        values = [rng.choice([0, 0, rng.randint(1, 9), rng.randint(10, 99)]) for _ in range(6)]
+        digits = "".join(map(str, [*values, sum(values)]))
+        assert sorted(splits(as_run([Piece(digits, {})]), 7, row)) == _brute(digits, 7, row)
+    groups = [((0, 1, 2, 3), 4, "a"), ((5, 6, 7, 8), 9, "b"), ((10, 11, 12, 13), 14, "c")]
+    for _ in range(40):
+        values = []
+        for _ in range(3):
+            four = [rng.choice([0, 0, 0, rng.randint(1, 4)]) for _ in range(4)]
+            values += [*four, sum(four)]
+        digits = "".join(map(str, values))
+        assert sorted(splits(as_run([Piece(digits, {})]), 15, groups)) == _brute(digits, 15, groups)
+
+
+def test_one_flattened_line_per_table():
+    """Another dumper: each section on a line of its own, each table still glued into it."""
+    cells = consistent_cells({"new": (64, 0, 0, 2, 0, 4), "granted": (64, 0, 0, 2, 0, 4)},
+                             t4=(0, 0, 1, 0, 1, 2, 0, 0, 0, 2, 0, 0, 0, 0, 0))
+    text = flattened_report(cells, line_per_table=True)
+    assert len([ln for ln in text.splitlines() if ln.startswith(("二、", "三、", " 四、"))]) == 3
+    report = parse_text(text)
+    assert report.error is None
+    assert {k: report.value(k) for k in cells} == cells
+    assert report.value("t2.licensing.decisions") == 12 and report.value("t2.penalty.decisions") == 3
+    assert [report.value(f"t2.regulations.{c}") for c in ("issued", "repealed", "in_force")] == [0, 0, 0]
+
+
+def test_cli_shows_inferred_cells():
+    import json
+
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    path = str(REAL / "reports" / "pingtan-2021.txt")
+    data = json.loads(CliRunner().invoke(main, ["parse", "--json", path]).output)
+    assert data["cells"]["t3.new.natural"] == {**data["cells"]["t3.new.natural"], "value": 64, "raw": "640020470",
+                                               "inferred": True}
+    assert "inferred" not in data["cells"]["t2.licensing.decisions"]
+    out = CliRunner().invoke(main, ["parse", path]).output
+    assert "64≈" in out and "由合计推断拆分" in out

@@ -5,6 +5,7 @@ stores each under its own registry unit."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import re
 from datetime import date
@@ -116,3 +117,26 @@ def test_list_page_of_titles_is_not_a_report():
     report = parse_document(page, "list.html", name="list.html")
     assert report.error is not None and report.error.code == "not_a_report"
     assert "3 个年报标题" in report.error.message
+
+
+def test_summary_pdf_with_two_reports_through_the_isolated_parser(tmp_path):
+    """A 汇总 PDF (two units' reports one after another) parsed in the child process: both come back."""
+    from pypdf import PdfReader, PdfWriter
+
+    from crawler.ingest import ingest
+    from demo.render import render_pdf
+
+    a, b = two_specs()
+    writer = PdfWriter()
+    for spec in (a, b):
+        for page in PdfReader(io.BytesIO(render_pdf(spec))).pages:
+            writer.add_page(page)
+    path = tmp_path / "汇总.pdf"
+    with path.open("wb") as f:
+        writer.write(f)
+    _, reports = ingest(None, path.read_bytes(), str(path), name=path.name)
+    assert [r.unit for r in reports] == [a.unit, b.unit]
+    assert all(r.error is None and r.missing == [] and r.kind == "pdf" for r in reports)
+    assert [r.value("t3.new.total") for r in reports] == [int(a.cells["t3.new.total"]), int(b.cells["t3.new.total"])]
+    first, second = (r.cells["t3.new.natural"].at["page"] for r in reports)
+    assert second > first  # each report's cells point into its own pages
