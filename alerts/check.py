@@ -114,7 +114,7 @@ class _Findings:
                 "headline": f"{year} 年度报告逾期未发布（截止 {e.deadline}）",
                 "details": [f"{seen} 完整读取了{where}，没有找到这份报告"],
                 "evidence": e.coverage.evidence(year) if e.coverage else None,
-                "deadline": e.deadline.isoformat(), "links": self._unit_links(e.unit)})
+                "deadline": e.deadline.isoformat(), "links": self._unit_links(e.unit) or self._unit_links(reader)})
         elif e.status == "late" and e.deadline >= china_date(self.now) - timedelta(days=LATE_TOLD_DAYS):
             self.add(code, year, "late", report=e.report["id"], payload={
                 "headline": f"{year} 年度报告逾期发布：发布于 {e.published[:10]}，晚于截止日期 {e.deadline} {e.days_late} 天",

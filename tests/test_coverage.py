@@ -168,6 +168,7 @@ def test_a_unit_in_its_countys_column_is_judged_by_that_column(world):
     payload = alert(world, VILLAGE.code, "missing")["payload"]
     assert payload["evidence"] == "读取了年报栏目 5 页，共 48 条年报，没有本单位 2022 年度的"
     assert payload["details"] == ["2023-02-02 02:00 完整读取了武陟县人民政府的年报栏目，没有找到这份报告"]
+    assert payload["links"] == [["年报栏目", "http://wz.example/zfxxgknb/"]]  # where it would have been listed
 
 
 @pytest.mark.parametrize("lost", ["run", "unit"])
