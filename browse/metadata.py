@@ -144,7 +144,7 @@ _OVERVIEW_COLUMNS = {
                                                            "published", "errors_failed", "warnings_failed",
                                                            "title", "kind", "source", "document", "error_message")},
     "county": "所属县区", "county_code": "县区代码", "level": "层级：county 县级政府 · township 乡镇/街道 · department 县级部门 · zone 开发区",
-    "deadline": "截止日期", "timeliness": "发布情况：on_time 按时 · late 逾期 · missing 缺报 · not_due 未到期 · unreachable 无法访问 · parse_failed 无法解析",
+    "deadline": "截止日期", "timeliness": "发布情况：on_time 按时 · late 逾期 · missing 缺报 · not_due 未到期 · unreachable 无法访问 · column_not_found 未找到年报栏目（无法判定，见抓取覆盖） · parse_failed 无法解析",
     **{col: f"{label}（{expr}）" for col, expr, label in KEY_FIGURES},
     "failed_rules": "未通过的错误级规则（规则·范围）",
     "report_rowid": "reports 表的 rowid（全文检索用）",
@@ -235,7 +235,7 @@ def build_metadata(database: str = "nianbao") -> dict[str, Any]:
         },
         "expected_reports": {
             "title": "应发布的报告",
-            "description": "单位 × 报告年度 × 截止日期，及核查结论：按时、逾期、缺报、未到期、无法访问、无法解析。",
+            "description": "单位 × 报告年度 × 截止日期，及核查结论：按时、逾期、缺报（年报栏目完整读取后仍没有）、未到期、无法访问、未找到年报栏目（无法判定，见抓取覆盖）、无法解析。",
             "facets": ["status", "year", "inconsistent"],
             "columns": {
                 "unit_code": "单位代码", "year": "报告年度", "deadline": "截止日期", "status": "核查结论",
