@@ -106,7 +106,8 @@ ORDER BY y.year
         ),
         "sql": """
 SELECT county AS 县区, county_code AS 县区代码, year AS 年度, due AS 应报, published AS 已发布,
-       on_time AS 按时, late AS 逾期, missing AS 缺报, unreachable AS 无法访问, parse_failed AS 无法解析,
+       on_time AS 按时, late AS 逾期, missing AS 缺报, unreachable AS 无法访问, column_not_found AS 未找到栏目,
+       parse_failed AS 无法解析,
        inconsistent AS 数字不平, late_pct AS 逾期比例, missing_pct AS 缺报比例
 FROM county_overview
 WHERE (:year = '' OR year = :year)
@@ -153,7 +154,8 @@ _OVERVIEW_COLUMNS = {
 _COUNTY_COLUMNS = {
     "county_code": "县区代码", "county": "县区", "year": "报告年度", "due": "应报单位数（不含未到期）",
     "published": "已发布（按时、逾期、无法解析；无核查记录时按已入库报告的单位数）", "on_time": "按时发布",
-    "late": "逾期发布", "missing": "缺报", "unreachable": "网站无法访问", "parse_failed": "找到但无法解析",
+    "late": "逾期发布", "missing": "缺报", "unreachable": "网站无法访问",
+    "column_not_found": "未找到年报栏目或栏目无法完整读取（无法判定，见抓取覆盖）", "parse_failed": "找到但无法解析",
     "inconsistent": "数字不平的单位数", "not_due": "未到截止日期", "late_pct": "逾期比例（%）", "missing_pct": "缺报比例（%）",
 }
 
