@@ -128,7 +128,7 @@ class _Findings:
                 "details": [f"{seen} 完整读取了{where}，没有找到这份报告"],
                 "evidence": e.coverage.evidence(year) if e.coverage else None,
                 "read_at": seen,
-                "deadline": e.deadline.isoformat(), "links": self._unit_links(e.unit)})
+                "deadline": e.deadline.isoformat(), "links": self._unit_links(e.unit) or self._unit_links(reader)})
         elif e.status == "late" and e.deadline >= china_date(self.now) - timedelta(days=self.config.alert_window_days):
             self.add(code, year, "late", report=e.report["id"], payload={
                 "headline": f"{year} 年度报告逾期发布：发布于 {e.published[:10]}，晚于截止日期 {e.deadline} {e.days_late} 天",

@@ -249,6 +249,13 @@ def not_found_payload(reader: Unit, cov: Coverage, affected: list[tuple[Unit, li
             "reason": cov.reason}
 
 
+class Undetermined(str):
+    """A closing sentence that says the alert closed because it can no longer be judged, not because it
+    was fixed (:func:`alerts.state.reconcile` keeps ``closed_as`` in the payload)."""
+
+    closed_as = "undetermined"
+
+
 def undetermined(year: int, cov: Coverage | None) -> Undetermined:
     """The closing sentence of a missing alert whose absence can no longer be judged."""
     why = cov.reason_text if cov is not None else REASONS["not_read"]
@@ -308,13 +315,6 @@ def save_partial(db: sqlite_utils.Database, coverage: dict[str, Coverage]) -> No
     if rows:
         with db.conn:
             db["unit_coverage"].upsert_all(rows, pk="unit_code")
-
-
-class Undetermined(str):
-    """A closing sentence that says the alert closed because it can no longer be judged, not because it
-    was fixed (:func:`alerts.state.reconcile` keeps ``closed_as`` in the payload)."""
-
-    closed_as = "undetermined"
 
 
 def crawl_summary(db_path: str, registry_path: str, run: int, codes: list[str] | None = None) -> list[str]:

@@ -70,7 +70,8 @@ class World:
             url = f"http://{code}.example/nb/"
             titles = entries.get(code, 1)
             row = {"run": run, "unit_code": code, "role": "column", "column_url": url, "found": 1, "adapter": "trs",
-                   "pages": 1, "complete": 1, "entries": titles, "report_entries": titles, "at": stamp}
+                   "pages": 1, "complete": 1, "cut": None, "entries": titles, "report_entries": titles, "browser": 0,
+                   "scripts": 0, "shared": None, "last_error": None, "at": stamp}
             if code not in ok:
                 row.update(pages=0, complete=0, cut="error", entries=0, report_entries=0,
                            last_error="连接超时" if code in failed else "HTTP 412")

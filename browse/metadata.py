@@ -106,7 +106,8 @@ ORDER BY y.year
         ),
         "sql": """
 SELECT county AS 县区, county_code AS 县区代码, year AS 年度, due AS 应报, published AS 已发布,
-       on_time AS 按时, late AS 逾期, missing AS 缺报, unreachable AS 无法访问, parse_failed AS 无法解析,
+       on_time AS 按时, late AS 逾期, missing AS 缺报, unreachable AS 无法访问, column_not_found AS 未找到栏目,
+       parse_failed AS 无法解析,
        inconsistent AS 数字不平, late_pct AS 逾期比例, missing_pct AS 缺报比例
 FROM county_overview
 WHERE (:year = '' OR year = :year)
@@ -187,7 +188,7 @@ _OVERVIEW_COLUMNS = {
                                                            "published", "errors_failed", "warnings_failed",
                                                            "title", "kind", "source", "document", "error_message")},
     "county": "所属县区", "county_code": "县区代码", "level": "层级：county 县级政府 · township 乡镇/街道 · department 县级部门 · zone 开发区",
-    "deadline": "截止日期", "timeliness": "发布情况：on_time 按时 · late 逾期 · missing 缺报 · not_due 未到期 · unreachable 无法访问 · parse_failed 无法解析",
+    "deadline": "截止日期", "timeliness": "发布情况：on_time 按时 · late 逾期 · missing 缺报 · not_due 未到期 · unreachable 无法访问 · column_not_found 未找到年报栏目（无法判定，见抓取覆盖） · parse_failed 无法解析",
     **{col: f"{label}（{expr}）" for col, expr, label in KEY_FIGURES},
     "failed_rules": "未通过的错误级规则（规则·范围）",
     "report_rowid": "reports 表的 rowid（全文检索用）",
@@ -196,7 +197,8 @@ _OVERVIEW_COLUMNS = {
 _COUNTY_COLUMNS = {
     "county_code": "县区代码", "county": "县区", "year": "报告年度", "due": "应报单位数（不含未到期）",
     "published": "已发布（按时、逾期、无法解析；无核查记录时按已入库报告的单位数）", "on_time": "按时发布",
-    "late": "逾期发布", "missing": "缺报", "unreachable": "网站无法访问", "parse_failed": "找到但无法解析",
+    "late": "逾期发布", "missing": "缺报", "unreachable": "网站无法访问",
+    "column_not_found": "未找到年报栏目或栏目无法完整读取（无法判定，见抓取覆盖）", "parse_failed": "找到但无法解析",
     "inconsistent": "数字不平的单位数", "not_due": "未到截止日期", "late_pct": "逾期比例（%）", "missing_pct": "缺报比例（%）",
 }
 
@@ -299,7 +301,7 @@ def build_metadata(database: str = "nianbao") -> dict[str, Any]:
         },
         "expected_reports": {
             "title": "应发布的报告",
-            "description": "单位 × 报告年度 × 截止日期，及核查结论：按时、逾期、缺报、未到期、无法访问、无法解析。",
+            "description": "单位 × 报告年度 × 截止日期，及核查结论：按时、逾期、缺报（年报栏目完整读取后仍没有）、未到期、无法访问、未找到年报栏目（无法判定，见抓取覆盖）、无法解析。",
             "facets": ["status", "year", "inconsistent"],
             "columns": {
                 "unit_code": "单位代码", "year": "报告年度", "deadline": "截止日期", "status": "核查结论",

@@ -141,6 +141,7 @@ WITH er AS (
         SUM(e.status = 'late') AS late,
         SUM(e.status = 'missing') AS missing,
         SUM(e.status = 'unreachable') AS unreachable,
+        SUM(e.status = 'column_not_found') AS column_not_found,
         SUM(e.status = 'parse_failed') AS parse_failed,
         SUM(e.status = 'not_due') AS not_due,
         SUM(e.inconsistent) AS inconsistent
@@ -170,6 +171,7 @@ SELECT
     COALESCE(er.late, 0) AS late,
     COALESCE(er.missing, 0) AS missing,
     COALESCE(er.unreachable, 0) AS unreachable,
+    COALESCE(er.column_not_found, 0) AS column_not_found,
     COALESCE(er.parse_failed, 0) AS parse_failed,
     COALESCE(er.inconsistent, rp.inconsistent, 0) AS inconsistent,
     COALESCE(er.not_due, 0) AS not_due,

@@ -112,6 +112,24 @@ def test_a_column_that_never_listed_a_report_is_not_evidence(world):
     assert alert(world, TOWN.code, "column_not_found")["payload"]["resolution"] == "年报栏目已完整读取（1 页，0 条年报）"
 
 
+@pytest.mark.parametrize("reading, headline", [
+    ({"entries": 0, "report_entries": 0, "scripts": 1, "browser": 1}, "年报栏目无法完整读取：年报列表由脚本生成，浏览器也未能读出"),
+    ({"pages": 0, "complete": 0, "cut": "error", "entries": 0, "report_entries": 0, "last_error": "HTTP 521"},
+     "年报栏目无法完整读取：网站的 JavaScript 验证没有通过（HTTP 521）"),
+    ({"entries": 9, "report_entries": 0}, "年报栏目无法完整读取：栏目中从未出现过年度报告标题，可能不是年报栏目"),
+    ({"pages": 7, "complete": 0, "cut": "unfinished"}, None),  # the crawl stopped first: nothing is judged
+])
+def test_every_reason_a_column_settles_nothing(world, reading, headline):
+    world.night(at(2023, 2, 1), ok=CODES, columns={TOWN.code: reading})
+    world.check(at(2023, 2, 1, 3))
+    assert "missing" not in kinds(world, TOWN.code)
+    if headline is None:
+        assert world.expected(TOWN.code, 2022)["status"] == "unchecked" and not kinds(world, TOWN.code)
+        return
+    assert world.expected(TOWN.code, 2022)["status"] == "column_not_found"
+    assert alert(world, TOWN.code, "column_not_found")["payload"]["headline"] == headline
+
+
 def test_no_link_to_the_column_from_the_home_page(world):
     world.night(at(2023, 2, 1), ok=CODES, columns={TOWN.code: None})
     world.check(at(2023, 2, 1, 3))
@@ -168,6 +186,7 @@ def test_a_unit_in_its_countys_column_is_judged_by_that_column(world):
     payload = alert(world, VILLAGE.code, "missing")["payload"]
     assert payload["evidence"] == "读取了年报栏目 5 页，共 48 条年报，没有本单位 2022 年度的"
     assert payload["details"] == ["2023-02-02 02:00 完整读取了武陟县人民政府的年报栏目，没有找到这份报告"]
+    assert payload["links"] == [["年报栏目", "http://wz.example/zfxxgknb/"]]  # where it would have been listed
 
 
 @pytest.mark.parametrize("lost", ["run", "unit"])

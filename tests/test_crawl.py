@@ -407,6 +407,9 @@ def test_crawl_coverage_in_datasette(web, checked):
             got = {row["unit_code"]: row for row in jsonlib.loads(r.read())}
         with urllib.request.urlopen(f"{server.url}/nianbao/crawl_coverage", timeout=20) as r:
             assert "抓取覆盖" in r.read().decode()
+        with urllib.request.urlopen(f"{server.url}/nianbao/county_overview.json?year=2022&_shape=array", timeout=20) as r:
+            counties = {row["县区"]: row for row in jsonlib.loads(r.read())}
+    assert (counties["华亭县人民政府"]["未找到栏目"], counties["华亭县人民政府"]["缺报"]) == (2, 0)
     county, town = sorted(web.column_not_found())
     assert (got[county]["column_found"], got[county]["state"], got[county]["reason"]) == (
         0, "column_not_found", "首页和政府信息公开页上没有找到年报栏目的链接")
