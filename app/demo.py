@@ -85,6 +85,18 @@ def _run(console: Console, title: str, args: list[str], env: dict[str, str]) -> 
         raise SystemExit(f"{title} failed (exit {proc.returncode})")
 
 
+def _a_scorecard(db: Path) -> tuple[str, int] | None:
+    """The first county's latest year with a report found (清源县 2023: a copy of last year and a wrong year)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT u.county_code, max(e.year) FROM expected_reports e JOIN units u ON u.code = e.unit_code "
+                            "WHERE e.report IS NOT NULL GROUP BY u.county_code ORDER BY u.county_code LIMIT 1").fetchone()
+    finally:
+        conn.close()
+
+
 def run_demo(workdir: Path, *, port: int = 8001, exit_after_run: bool = False, console: Console | None = None) -> DemoResult:
     """Run the loop; serve Datasette until Ctrl-C unless ``exit_after_run``."""
     from browse.serve import DatasetteServer
@@ -125,6 +137,9 @@ def run_demo(workdir: Path, *, port: int = 8001, exit_after_run: bool = False, c
             console.print(f"\nDatasette：{ds.url}")
             if report:
                 console.print(f"数字不平的报告：{ds.url}/-/nianbao/report/{report}")
+            card = _a_scorecard(db)
+            if card:
+                console.print(f"年度考核（可打印）：{ds.url}/-/nianbao/county/{card[0]}/{card[1]}")
             console.print("按 Ctrl-C 结束。")
             try:
                 threading.Event().wait()

@@ -334,6 +334,14 @@ def build_metadata(database: str = "nianbao") -> dict[str, Any]:
                 "read_through": "年报由哪个单位的栏目读取（上级的共用栏目）", "run": "抓取编号", "read_at": "读取时间（UTC）",
             },
         },
+        "fingerprints": {
+            "title": "报告指纹",
+            "description": "每份报告正文的 MinHash 指纹（不含数字、标点、标题和前言）和表三、表四的摘要：用于发现照抄上年或套用同县其他单位的报告（COPY-LAST-YEAR、COPY-OTHER-UNIT）。",
+            "columns": {"report": "报告编号", "unit_code": "单位代码", "year": "报告年度", "text_len": "比对用正文的字数",
+                        "tables_hash": "表三、表四数值的摘要（全为 0 时为空）", "minhash": "MinHash 签名（128 × 32 位）"},
+        },
+        "fingerprint_bands": {"title": "指纹分段索引", "hidden": True},
+        "hints_told": {"title": "已告知的提示", "hidden": True},
         "documents": {
             "title": "原始文档",
             "description": "抓取到的原始文档（按内容 SHA-256 存一次）。",
