@@ -568,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-compare", action="store_true", help="only the night")
     ap.add_argument("--skip-night", action="store_true", help="only the comparison")
     ap.add_argument("--skip-challenge", action="store_true", help="no challenged-host figure (part 3)")
-    ap.add_argument("--challenge-units", type=int, default=12, help="units per host in part 3 (default 12)")
+    ap.add_argument("--challenge-units", type=int, default=30, help="units per host in part 3 (default 30)")
     ap.add_argument("--full-world", action="store_true",
                     help="the night also crawls the 12 hand-made sites (slow, failing, Chromium, PDFs/DOCs)")
     ap.add_argument("--profile", action="store_true", help="run the night under cProfile and print the top functions")
