@@ -600,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_challenge:
             from challenge_rate import challenge_figure  # bench/challenge_rate.py
 
-            challenge_figure(args, work, crawl_nianbao, write_registry)
+            challenge_figure(args, work, crawl_nianbao)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -5,12 +5,14 @@ clearance bound to it stays valid), lets the page's scripts run, reload and redi
 that is not a challenge arrives, and returns the cookies the context earned. :func:`to_cookiejar`
 turns them into ``http.cookiejar`` cookies for Scrapy's jar: the rest of the host is fetched without
 the browser. :func:`fetch_bytes` downloads a file through a browser context's request API (its cookies,
-the page as Referer) so that a file is its bytes, never the browser's viewer page.
+the page as Referer) so that a file is its bytes, never the browser's viewer page; :func:`navigate_bytes`
+takes them from a tab's own navigation when only the browser's requests pass.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import http.cookiejar
 import logging
 import time
@@ -92,9 +94,10 @@ async def settle(page, url: str, *, timeout: float, referer: str | None = None) 
                     return Solved(True, status=last.status, response=last, seconds=time.monotonic() - started)
             await asyncio.sleep(0.25)
         last = answers[-1] if answers else None
+        why = (f"质询页连续出现 {len(answers)} 次" if len(answers) > MAX_ROUNDS
+               else f"浏览器运行质询脚本 {timeout:.0f} 秒后仍未通过")
         return Solved(False, status=last.status if last else None, seconds=time.monotonic() - started,
-                      reason=f"浏览器运行质询脚本 {timeout:.0f} 秒后仍未通过"
-                             + (f"（HTTP {last.status}）" if last is not None else ""))
+                      reason=why + (f"（HTTP {last.status}）" if last is not None else ""))
     finally:
         page.remove_listener("response", on_response)
         page.remove_listener("download", on_download)
@@ -150,8 +153,6 @@ async def navigate_bytes(context, url: str, *, referer: str | None,
     """(status, headers, body, final url) of ``url`` opened in a tab — its challenge passed there, the page as
     Referer, the browser's own request — as the network's bytes, taken at the response stage through the
     DevTools protocol before Chromium's PDF viewer replaces them. None when no answer came."""
-    import base64
-
     page = await context.new_page()
     cdp = await context.new_cdp_session(page)
     answers: list[tuple[int, dict[str, str], bytes, str]] = []
