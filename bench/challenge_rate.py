@@ -23,7 +23,7 @@ def _rate(records: list, start: float) -> tuple[int, float]:
     return len(after), span
 
 
-def challenge_figure(args, work: Path, crawl_nianbao: Callable[..., Any], write_registry: Callable[..., Any]) -> None:
+def challenge_figure(args, work: Path, crawl_nianbao: Callable[..., Any]) -> None:
     from demo.sites.challenged import twin_world
     from demo.web import DemoWeb
 

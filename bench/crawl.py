@@ -590,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--national-units", type=int, nargs="+", default=[4000, 40000],
                     help="registry sizes for part 3 (default 4000 40000)")
     ap.add_argument("--skip-challenge", action="store_true", help="no challenged-host figure (part 4)")
-    ap.add_argument("--challenge-units", type=int, default=12, help="units per host in part 4 (default 12)")
+    ap.add_argument("--challenge-units", type=int, default=30, help="units per host in part 4 (default 30)")
     ap.add_argument("--full-world", action="store_true",
                     help="the night also crawls the 12 hand-made sites (slow, failing, Chromium, PDFs/DOCs)")
     ap.add_argument("--profile", action="store_true", help="run the night under cProfile and print the top functions")
@@ -625,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_challenge:
             from challenge_rate import challenge_figure  # bench/challenge_rate.py
 
-            challenge_figure(args, work, crawl_nianbao, write_registry)
+            challenge_figure(args, work, crawl_nianbao)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -64,6 +64,8 @@ class ChallengeMiddleware:
         self.timeout = float(settings.get("NIANBAO_CHALLENGE_TIMEOUT", 30))
         self.user_agent = settings.get("USER_AGENT") if crawler is not None else None
         self.hosts: dict[str, HostGate] = {}
+        # browser solves at once, whatever the number of challenged hosts (each is a context and a tab)
+        self.slots = asyncio.Semaphore(int(settings.get("PLAYWRIGHT_MAX_CONTEXTS") or 2))
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -127,7 +129,8 @@ class ChallengeMiddleware:
         gate.solves += 1
         try:
             log.info("challenge (%s) at %s: passing it in Chromium (solve %d on this host)", kind, url, gate.solves)
-            result = await solve(self._new_context, url, user_agent=self.user_agent, timeout=self.timeout)
+            async with self.slots:
+                result = await solve(self._new_context, url, user_agent=self.user_agent, timeout=self.timeout)
             self._stat("nianbao/challenge/solves")
             if not result.ok:
                 gate.blocked = f"人机验证（{KIND_NAMES.get(kind, kind)}）未能通过：{result.reason}"

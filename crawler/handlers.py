@@ -12,7 +12,7 @@ from scrapy.responsetypes import responsetypes
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from .challenge import detect
-from .solver import fetch_bytes, settle
+from .solver import fetch_bytes, navigate_bytes, settle
 
 # Addresses that name a file: fetched as bytes, never opened in a tab (a tab shows a PDF in a viewer page).
 _FILE_PATH = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|rtf|zip|rar|7z|jpe?g|png|gif|tiff?|bmp|txt|csv)$", re.I)
@@ -82,6 +82,11 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 await page.close()
             status, headers, body, url = await fetch_bytes(context, request.url, referer=referer, user_agent=agent,
                                                            timeout=timeout)
+        if detect(status, body, content_type=headers.get("content-type", ""), url=url):
+            # the clearance holds only for the browser's own navigations: the tab's network answer or download
+            got = await navigate_bytes(context, request.url, referer=referer, timeout=timeout)
+            if got is not None:
+                status, headers, body, url = got
         scrapy_headers = Headers(headers)
         scrapy_headers.pop("Content-Encoding", None)
         cls = responsetypes.from_args(headers=scrapy_headers, url=url, body=body)

@@ -170,3 +170,20 @@ def test_a_file_fetched_through_the_browser_is_its_bytes_with_the_page_as_refere
     log = [r for r in web.requests[start:] if r.site == "qianjiang" and web.url("qianjiang", r.path_qs) == pdf]
     assert [r for r in log if r.status == 200 and r.referer == exp.page_url]
     assert not [r for r in log if r.status == 403], "the file was asked without its Referer"
+
+
+def test_a_clearance_bound_to_the_browser_sends_only_the_challenged_requests_through_it(web, registry, tmp_path):
+    """Cookies earned in Chromium that plain HTTP cannot use (a clearance bound to the browser itself): the
+    challenged requests go through the browser — pages rendered, the PDF taken as bytes — and the reports are
+    found; nothing is called blocked or missing."""
+    db = tmp_path / "bound.db"
+    run_crawl(registry, db, "--unit", "419949000000")
+    expected = [e for e in web.expected() if e.unit_code == "419949000000"]
+    assert found(db, "419949000000") == {e.year for e in expected}
+    pdfs = [a for e in expected for a in e.attachments]
+    assert pdfs
+    for url in pdfs:
+        assert rows(db, "SELECT d.kind FROM documents d JOIN sources s ON s.sha256 = d.sha256 WHERE s.url = ?",
+                    [url]) == [("pdf",)]
+    assert rows(db, "SELECT count(*) FROM fetches WHERE outcome != 'ok'") == [(0,)]
+    assert {b for (b,) in rows(db, "SELECT DISTINCT browser FROM fetches WHERE kind IN ('list', 'article')")} == {1}

@@ -9,6 +9,8 @@
 - ``gate_paths=[...]`` — only these path areas are gated (two portals on one host, one challenged);
 - ``gate_uses=N`` — a clearance serves N requests, then the challenge comes back (an expiring cookie);
 - ``referer_guard=True`` — attachments answer 403 without a Referer from the site (VSB-like);
+- ``gate_browser=True`` — a clearance passes only with the browser's own navigation headers (``Sec-Fetch-Mode``):
+  a stand-in for a clearance bound to the browser's TLS fingerprint, which plain HTTP cannot carry;
 - ``gate="never"`` — the 200 cookie shell whose cookie is never accepted (a challenge no browser passes);
 - ``viewer_files=True`` — files answer ``application/pdf`` with the HTML of Chromium's PDF viewer (what a
   browser-saved "PDF" is when its bytes were not downloaded).
@@ -83,6 +85,8 @@ def gate(site: Site, request: aioweb.Request) -> aioweb.StreamResponse | None:
     path = request.path
     areas = site.params.get("gate_paths")
     kind = site.params.get("gate")
+    if site.params.get("gate_browser") and "Sec-Fetch-Mode" not in request.headers:
+        return _cookie_shell(site)
     if kind and (not areas or any(path.startswith(a) for a in areas)):
         answer = {"cookie200": _cookie200, "jsl521": _jsl521, "loop302": _loop302,
                   "never": _never}[kind](site, request)
@@ -216,7 +220,8 @@ def trial_world(*, uses: int, seed: int = 0) -> World:
             ("jianli", "监利县人民政府", "419945000000", {"gate": "cookie200", "gate_uses": uses}),
             ("honghu", "洪湖县人民政府", "419946000000", {"gate": "never"}),
             ("shayang", "沙洋县人民政府", "419947000000", {"viewer_files": True}),
-            ("qianjiang", "潜江县人民政府", "419948000000", {"gate": "cookie200", "referer_guard": True})):
+            ("qianjiang", "潜江县人民政府", "419948000000", {"gate": "cookie200", "referer_guard": True}),
+            ("tianmen", "天门县人民政府", "419949000000", {"gate": "cookie200", "gate_browser": True})):
         s = _trs_site(w, key, name, next(ip), code, **params)
         new_unit(w, code, name, "county", key, cms="trs")
         w.add_column(key, key[:3], "/zfxxgk/zfxxgknb/", "政府信息公开年报", [code], page_size=2)
@@ -226,6 +231,8 @@ def trial_world(*, uses: int, seed: int = 0) -> World:
         w.add_report("hon", "419946000000", year)
         w.add_report("sha", "419947000000", year, kind="pdf")
     w.add_report("qia", "419948000000", 2023, kind="pdf")
+    w.add_report("tia", "419949000000", 2022)
+    w.add_report("tia", "419949000000", 2023, kind="pdf")
     return w
 
 
