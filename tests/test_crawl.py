@@ -192,6 +192,14 @@ def test_second_crawl_downloads_and_stores_nothing_new(web, registry, first, tmp
     assert again, "documents were re-checked"
     downloaded = [r for r in again if r.status == 200]
     assert downloaded == [], [(r.site, r.path_qs, r.if_none_match) for r in downloaded]
+    # and the fetch log of that night: unchanged documents have no row, only their count in the unit's summary
+    (run,), = rows(db, "SELECT max(id) FROM runs")
+    assert rows(db, "SELECT url FROM fetches WHERE run = ? AND kind IN ('article', 'attachment') "
+                    "AND outcome IN ('ok', 'not_modified')", [run]) == []
+    pages = {u for (u,) in rows(db, "SELECT url FROM sources WHERE role = 'page'")}
+    articles_304 = [r for r in again if r.status == 304 and web.url(r.site, r.path_qs) in pages]
+    (counted,), = rows(db, "SELECT sum(articles) FROM fetch_nights WHERE run = ?", [run])
+    assert articles_304 and counted >= len(articles_304)
 
 
 def test_killed_crawl_resumes_to_the_same_database(web, registry, first, tmp_path):
