@@ -42,6 +42,19 @@ def test_gkmlpt_shell_asks_the_api_for_the_fragments_category():
     assert request.headers[b"Referer"] == GK_URL.encode()
 
 
+def test_gkmlpt_category_comes_from_the_request_when_the_response_lost_it():
+    """Scrapy asks servers without the #fragment, so a downloaded shell's URL has none: the category is
+    the one the request asked for, not the 年报 category TREE names (30), so two units' columns on one
+    shell stay apart."""
+    for cat in ("30", "77"):
+        asked = f"http://www.nanao.gov.cn/gkmlpt/index#{cat}"
+        body = (FIXTURES / "gkmlpt" / "shell.html").read_bytes()
+        shell = HtmlResponse("http://www.nanao.gov.cn/gkmlpt/index", body=body, encoding="utf-8",
+                             request=Request(asked))
+        [request] = parse(shell).next_requests
+        assert request.url == f"http://www.nanao.gov.cn/gkmlpt/api/all/{cat}?page=1&sid=755041"
+
+
 def test_gkmlpt_shell_without_fragment_picks_the_report_category_by_name():
     """A column found from a home page loses its #fragment: TREE names the 年报 category."""
     url = "http://www.lw.gov.cn/gzlwwglt/gkmlpt/index"

@@ -119,7 +119,9 @@ class GkmlptAdapter:
         if not sid_m:
             return ListPage(entries=[], needs_browser=True)
         categories = tree(text)
-        fragment = urlsplit(response.url).fragment or urlsplit(meta_of(response).get("gkmlpt_url") or "").fragment
+        # Scrapy asks the server without the fragment and the response URL has none: the request keeps it
+        asked = getattr(response.request, "url", None) or meta_of(response).get("gkmlpt_url") or ""
+        fragment = urlsplit(response.url).fragment or urlsplit(asked).fragment
         cats = [fragment] if fragment.isdigit() else [
             str(c["id"]) for c in categories if _REPORT_CATEGORY.search(str(c.get("name") or ""))]
         jumps = {str(c.get("id")): c.get("jump_url") for c in categories if c.get("jump_url")}
