@@ -226,6 +226,10 @@ class DemoWeb:
         """Units whose 年报 column no page links to, or whose registered column lists nothing."""
         return self.world.column_not_found()
 
+    def undeterminable(self) -> list[str]:
+        """Units whose missing years can't be called missing (unfindable, empty or trap columns)."""
+        return self.world.undeterminable()
+
     def registry_yaml(self) -> str:
         """The registry of this world (crawler.registry format) with the real addresses."""
         units = []

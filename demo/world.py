@@ -335,6 +335,13 @@ class World:
         site): neither found nor missing — the operators must register the column."""
         return [u.code for u in self.units.values() if self.sites[u.site].hidden]
 
+    def undeterminable(self) -> list[str]:
+        """Units whose missing years a correct monitor cannot call missing: a column it cannot find or that
+        lists nothing (:meth:`column_not_found`), or a pagination trap (page 2 repeats page 1: the paging may
+        be ignored, so the end of the list is never seen)."""
+        trapped = {code for col in self._columns.values() if col.trap for code in col.units}
+        return sorted(set(self.column_not_found()) | trapped)
+
     # ------------------------------------------------------------ building
     def new_id(self, lo: int, hi: int) -> int:
         while True:
