@@ -96,6 +96,17 @@ def candidates(store: Store, report: Report, unit_code: str, county_code: str) -
         [*bands, report.year, county_code, unit_code, MAX_PEERS])]
 
 
+def band_peers(store: Store, rid: str, unit_code: str | None) -> set[str]:
+    """The other units' stored reports sharing a MinHash band with the stored report ``rid`` — the
+    candidates :func:`candidates` would give it now, read from the bands already written."""
+    return {r[0] for r in store.db.execute(
+        "SELECT b2.report, count(*) AS shared FROM fingerprint_bands b1 "
+        "JOIN fingerprint_bands b2 ON b2.band = b1.band AND b2.report != b1.report "
+        "JOIN fingerprints f ON f.report = b2.report "
+        "WHERE b1.report = ? AND f.unit_code IS NOT ? "
+        "GROUP BY b2.report ORDER BY shared DESC, b2.report LIMIT ?", [rid, unit_code, MAX_PEERS])}
+
+
 def fill_context(ctx: Context, store: Store, report: Report, unit_code: str | None) -> None:
     """The registry unit's name, its county's other units, and the close same-year county reports."""
     info = unit_info(store, unit_code)

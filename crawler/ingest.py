@@ -37,8 +37,14 @@ def context_for(report: Report, store: Store | None, *, level: str | None = None
 
 
 def check_report(report: Report, store: Store | None = None, **kw) -> Report:
-    """Run the rules on a parsed report (in place) and return it."""
-    report.rules = check(report, context_for(report, store, **kw))
+    """Run the rules on a parsed report (in place) and return it.
+
+    The ids of the county reports the copy check compared it with are kept on the report
+    (``peers_seen``): a parse worker sees only what was committed, and the stage's writer compares that
+    with what is stored by then (:func:`crawler.fingerprints.band_peers`)."""
+    ctx = context_for(report, store, **kw)
+    report.rules = check(report, ctx)
+    report.peers_seen = frozenset(rid for rid, _, _ in ctx.peers or ())
     return report
 
 

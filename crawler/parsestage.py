@@ -32,8 +32,9 @@ from typing import Any
 from parsers.isolate import parse_isolated
 from parsers.model import Report
 
+from . import fingerprints
 from .attribution import unit_codes
-from .ingest import check_report, fill_from_page, recheck_next_year
+from .ingest import check_report, fill_from_page, recheck_copied, recheck_next_year
 from .items import ENTRY_FIELDS, PAGE, source_fields
 from .parseworkers import UnitView, WorkerPool, default_workers
 from .registry import Registry, load
@@ -332,6 +333,7 @@ class ParseStage:
             for rid, results in prepared.rechecks:
                 if store.db.execute("SELECT 1 FROM reports WHERE id = ?", [rid]).fetchone():
                     store.save_rule_results(rid, results)
+            self._copies_seen_late(report, codes[0], Store.report_id(digest, 0))
         else:
             for part, code in zip(reports, codes):
                 unit = self._unit(code)
@@ -342,6 +344,20 @@ class ParseStage:
             return "report_failed"
         return "report_inconsistent" if any(r.status == "fail" and r.severity == "error" for p in reports for r in p.rules) \
             else "report_ok"
+
+    def _copies_seen_late(self, report: Report, code: str | None, rid: str) -> None:
+        """A worker compared a report only with what was committed when it checked it: a county report of
+        the same year that was in the same batch, or written meanwhile, was not among its peers. Such a
+        peer is judged here, as if the two had been stored one after the other (both then carry
+        COPY-OTHER-UNIT, whichever came first), so the result never depends on batching or workers."""
+        seen = getattr(report, "peers_seen", None)
+        if report.error is not None or seen is None or not fingerprints.band_peers(self.store, rid, code) - seen:
+            return
+        unit = self._unit(code)
+        check_report(report, self.store, level=unit.level if unit else None,
+                     deadline=self._deadline(unit, report.year), unit_code=code)
+        self.store.save_rule_results(rid, report.rules)
+        recheck_copied(self.store, report)
 
     def _another_page(self, item: dict[str, Any], digest: str) -> None:
         store = self.store

@@ -254,3 +254,30 @@ def _die_in_worker(entries):
     import signal
 
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_copies_of_one_county_in_one_batch_are_found_as_if_stored_one_by_one(tmp_path):
+    """Two townships of one county publish the same report: with workers (which see only committed
+    rows) both still carry COPY-OTHER-UNIT, exactly as when the stage stores them one after the other."""
+    from crawler.store import Store
+
+    reg = Registry([
+        Unit(code=COUNTY_A, name="甲县人民政府", level="county"),
+        Unit(code=TOWN_A, name="城关镇人民政府", level="township", parent=COUNTY_A),
+        Unit(code="410101200000", name="大河镇人民政府", level="township", parent=COUNTY_A),
+    ])
+    results = {}
+    for workers in (0, 1):
+        db = str(tmp_path / f"w{workers}.db")
+        s = Store(db)
+        for code, name in ((TOWN_A, "城关镇人民政府"), ("410101200000", "大河镇人民政府")):
+            copy = dataclasses.replace(spec(2022), unit=name)
+            queue_page(s, code, f"http://a.gov.cn/nb/{code}.html", render_html(copy), year=2022)
+        s.close()
+        drain(db, reg, workers=workers)
+        s = Store(db)
+        results[workers] = {code: rule(s, code, 2022, "COPY-OTHER-UNIT") for code in (TOWN_A, "410101200000")}
+        s.close()
+    assert results[1] == results[0]
+    for code, found in results[0].items():
+        assert "fail" in found.values(), (code, found)
