@@ -63,7 +63,8 @@ def test_an_old_database_is_migrated_on_open_and_every_document_is_identical(tmp
     conn = sqlite3.connect(path)
     stored = dict(conn.execute("SELECT sha256, length(content) FROM raw").fetchall())
     assert stored[html] * 3 < len(docs[html])
-    assert conn.execute("SELECT name FROM store_migrations").fetchall() == [(rawcodec.MIGRATION,)]
+    # recorded as done (beside the store's other migrations, e.g. the fetch log's)
+    assert (rawcodec.MIGRATION,) in conn.execute("SELECT name FROM store_migrations").fetchall()
     conn.close()
 
 
@@ -85,7 +86,7 @@ def test_a_migration_killed_midway_goes_on_at_the_next_open(tmp_path, monkeypatc
     except KeyboardInterrupt:
         pass
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT count(*) FROM store_migrations").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM store_migrations WHERE name = ?", [rawcodec.MIGRATION]).fetchone() == (0,)
     done = conn.execute("SELECT count(*) FROM raw WHERE codec IS NOT NULL").fetchone()[0]
     conn.close()
     assert 0 < done < len(docs)

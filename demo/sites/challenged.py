@@ -222,7 +222,7 @@ def trial_world(*, uses: int, seed: int = 0) -> World:
             ("shayang", "沙洋县人民政府", "419947000000", {"viewer_files": True}),
             ("qianjiang", "潜江县人民政府", "419948000000", {"gate": "cookie200", "referer_guard": True}),
             ("tianmen", "天门县人民政府", "419949000000", {"gate": "cookie200", "gate_browser": True})):
-        s = _trs_site(w, key, name, next(ip), code, **params)
+        _trs_site(w, key, name, next(ip), code, **params)
         new_unit(w, code, name, "county", key, cms="trs")
         w.add_column(key, key[:3], "/zfxxgk/zfxxgknb/", "政府信息公开年报", [code], page_size=2)
     for year in (2019, 2020, 2021, 2022, 2023):
