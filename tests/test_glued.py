@@ -275,7 +275,7 @@ def test_cli_shows_inferred_cells():
 
     from click.testing import CliRunner
 
-    from crawler.cli import main
+    from app.cli import main
 
     path = str(REAL / "reports" / "pingtan-2021.txt")
     data = json.loads(CliRunner().invoke(main, ["parse", "--json", path]).output)
