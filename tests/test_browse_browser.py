@@ -6,18 +6,16 @@ and saves screenshots under test-artifacts/ at the repository root (gitignored).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from .test_browse import BROKEN_CELL, build_store
+from .utils import launched_chromium, offline_page
 
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -32,29 +30,15 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is needed (scripts/install.sh installs it)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with launched_chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, served):
     server, _ = served
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    # offline: anything not on our server is refused, so a CDN dependency would show up as a failure
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server.url)
-                  else route.abort())
-    p = context.new_page()
-    errors: list[str] = []
-    p.on("pageerror", lambda e: errors.append(str(e)))
-    yield p
-    context.close()
-    assert not errors, errors
+    with offline_page(browser, server.url, width=1400) as p:
+        yield p
 
 
 def test_inconsistent_report_highlights_cell_and_message(page, served):

@@ -3,12 +3,11 @@ offline; screenshots under test-artifacts/ (gitignored)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from .test_browse_browser import ARTIFACTS, CHROMIUM_ARGS
+from .test_browse_browser import ARTIFACTS
 from .test_scorecard import build
+from .utils import launched_chromium, offline_page
 
 pytestmark = pytest.mark.slow
 
@@ -25,28 +24,15 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is needed (scripts/install.sh installs it)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with launched_chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, served):
     server, _ = served
-    context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server.url)
-                  else route.abort())
-    p = context.new_page()
-    errors: list[str] = []
-    p.on("pageerror", lambda e: errors.append(str(e)))
-    yield p
-    context.close()
-    assert not errors, errors
+    with offline_page(browser, server.url, width=1500) as p:
+        yield p
 
 
 def test_scorecard_page_in_a_browser(page, served):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +40,40 @@ def file_response(
     if encoding:
         kwargs["encoding"] = encoding
     return cls(**kwargs)
+
+
+# ---------------------------------------------------------------- a real browser (Playwright + Debian's Chromium)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@contextmanager
+def launched_chromium():
+    """Debian's Chromium driven by Playwright (its own browser download is not needed)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is needed (scripts/install.sh installs it)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def offline_page(browser, server_url: str, *, width: int = 1400):
+    """A page in a fresh context that reaches only our server (anything else is refused, so a CDN
+    dependency shows up as a failure); a script error on it fails the test."""
+    context = browser.new_context(viewport={"width": width, "height": 1000}, locale="zh-CN")
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server_url)
+                  else route.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, errors
