@@ -100,3 +100,10 @@ def page_header(site: Site, nav: list[tuple[str, str]]) -> str:
 def world_index(world: World, url) -> str:
     """Not a government page: the demo's own list of sites (served nowhere; printed by ``python -m demo.web``)."""
     return "\n".join(f"{s.key:14} {s.shape:8} {url(s.key, '/')}  {s.name}" for s in world.sites.values() if not s.scale)
+
+
+def columns_home(site: Site) -> str:
+    """A portal's home page that only links its columns (the platform families need no more)."""
+    links = "".join(f'<li><a href="{esc(c.path)}">{esc(c.name)}</a></li>' for c in site.columns.values())
+    return (page_head(site, site.name) + "<body>\n" + page_header(site, [("首页", "/")])
+            + f"<ul>{links}</ul>\n" + footer(site) + "</body>\n</html>\n")

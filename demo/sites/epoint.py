@@ -10,7 +10,7 @@ from datetime import date
 from typing import Iterator
 
 from ..answers import HTML_UTF8, PageMaker, Resp, SiteIndex, int_param
-from ..pages import esc, footer, page_head, page_header
+from ..pages import columns_home, footer, page_head, page_header
 from ..world import YEARS, Column, Item, Site, World, new_unit
 from ._article import article
 
@@ -31,7 +31,7 @@ def place(w: World, site: Site, col: Column, item: Item) -> None:
 
 def index(web, site: Site, idx: SiteIndex, page: PageMaker) -> None:
     st = idx.static
-    st["/"] = st["/index.html"] = page(lambda: home(site), ctype=HTML_UTF8)
+    st["/"] = st["/index.html"] = page(lambda: columns_home(site), ctype=HTML_UTF8)
     st["/dynamic/zwgk/govInfoPub.html"] = page(lambda: shell(site), ctype=HTML_UTF8)
     st["/js/webBuilderCommon.js"] = page(lambda: common_js(site), ctype="application/javascript")
     for col in site.columns.values():
@@ -56,12 +56,6 @@ async def route(web, site: Site, request, idx: SiteIndex) -> Resp | None:
              "infodate": it.date_str, "handsdate": it.date_str} for it in items[(index_ - 1) * size: index_ * size]]
     answer = {"custom": {"total": len(items), "data": data}, "status": {"code": 1, "text": ""}}
     return Resp(body=json.dumps(answer, ensure_ascii=False).encode(), content_type="application/json;charset=UTF-8")
-
-
-def home(site: Site) -> str:
-    links = "".join(f'<li><a href="{esc(c.path)}">{esc(c.name)}</a></li>' for c in site.columns.values())
-    return (page_head(site, site.name) + "<body>\n" + page_header(site, [("首页", "/")])
-            + f"<ul>{links}</ul>\n" + footer(site) + "</body>\n</html>\n")
 
 
 def shell(site: Site) -> str:

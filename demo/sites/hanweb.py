@@ -229,8 +229,6 @@ def hanweb_article(site: Site, col: Column, item: Item) -> str:
 def build(w: World, ip: Iterator[str]) -> None:
     """安澜县: Hanweb JCMS, one column shared by the county and its departments; a local deadline 02-20."""
     d = date
-    # 安澜县 — Hanweb JCMS: one column shared by the county and its departments (attribute by
-    # title), own columns for townships; a local deadline 02-20.
     w.add_site(Site("anlan", "安澜县人民政府", HANWEB, next(ip), params={"sitecode": "4199030001", "webid": "27"}))
     new_unit(w, "419903000000", "安澜县人民政府", "county", "anlan", cms="hanweb", deadline="02-20")
     new_unit(w, "419903901000", "安澜县自然资源和规划局", "department", "anlan", parent="419903000000", cms="hanweb")

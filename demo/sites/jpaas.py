@@ -10,7 +10,7 @@ from datetime import date
 from typing import Iterator
 
 from ..answers import HTML_UTF8, PageMaker, Resp, SiteIndex
-from ..pages import esc, footer, page_head, page_header
+from ..pages import columns_home, esc, footer, page_head, page_header
 from ..world import YEARS, Column, Item, Site, World, new_unit
 from ._article import article
 
@@ -30,7 +30,7 @@ def place(w: World, site: Site, col: Column, item: Item) -> None:
 
 def index(web, site: Site, idx: SiteIndex, page: PageMaker) -> None:
     st = idx.static
-    st["/"] = st["/index.html"] = page(lambda: home(site), ctype=HTML_UTF8)
+    st["/"] = st["/index.html"] = page(lambda: columns_home(site), ctype=HTML_UTF8)
     for col in site.columns.values():
         idx.columns[("jpaas", col.params["pageId"])] = col
         st[col.path] = page(lambda c=col: column_page(site, c), ctype=HTML_UTF8)
@@ -64,12 +64,6 @@ async def route(web, site: Site, request, idx: SiteIndex) -> Resp | None:
     body = {"success": True, "message": "", "data": {"html": html}}
     return Resp(body=json.dumps(body, ensure_ascii=False).encode(), content_type="application/json;charset=UTF-8",
                 last_modified=site.modified)
-
-
-def home(site: Site) -> str:
-    links = "".join(f'<li><a href="{esc(c.path)}">{esc(c.name)}</a></li>' for c in site.columns.values())
-    return (page_head(site, site.name) + "<body>\n" + page_header(site, [("首页", "/")])
-            + f"<ul>{links}</ul>\n" + footer(site) + "</body>\n</html>\n")
 
 
 def column_page(site: Site, col: Column) -> str:

@@ -174,7 +174,6 @@ def obfuscate(data: object) -> str:
 def build(w: World, ip: Iterator[str]) -> None:
     """新安区: 政府信息公开平台 filled from a JSON API; one township list only renders with JavaScript."""
     d = date
-    # 新安区 — 政府信息公开平台 filled from a JSON API; one township list only renders with JavaScript.
     w.add_site(Site("xinan", "新安区人民政府", JSONAPI, next(ip), params={"sitecode": "4199050001"}))
     new_unit(w, "419905000000", "新安区人民政府", "county", "xinan", cms="json")
     new_unit(w, "419905901000", "新安区市场监督管理局", "department", "xinan", parent="419905000000", cms="json")

@@ -109,7 +109,6 @@ def query_article(site: Site, col: Column, item: Item) -> str:
 def build(w: World, ip: Iterator[str]) -> None:
     """永宁县: query-string paging; one township's list is a pagination trap."""
     d = date
-    # 永宁县 — query-string paging; one township's list is a pagination trap.
     w.add_site(Site("yongning", "永宁县人民政府", QUERY, next(ip), params={"sitecode": "4199060001"}))
     new_unit(w, "419906000000", "永宁县人民政府", "county", "yongning", cms="query")
     new_unit(w, "419906901000", "永宁县公安局", "department", "yongning", parent="419906000000", cms="query")

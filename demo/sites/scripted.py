@@ -14,7 +14,7 @@ import json
 from typing import Iterator
 
 from ..answers import HTML_UTF8, PageMaker, Resp, SiteIndex, int_param
-from ..pages import esc, footer, page_head, page_header
+from ..pages import columns_home, esc, footer, page_head, page_header
 from ..world import YEARS, Column, Item, Site, World, new_unit
 from ._article import article
 
@@ -35,7 +35,7 @@ def place(w: World, site: Site, col: Column, item: Item) -> None:
 
 def index(web, site: Site, idx: SiteIndex, page: PageMaker) -> None:
     st = idx.static
-    st["/"] = st["/index.html"] = page(lambda: home(site), ctype=HTML_UTF8)
+    st["/"] = st["/index.html"] = page(lambda: columns_home(site), ctype=HTML_UTF8)
     for col in site.columns.values():
         if col.params.get("frame"):
             st[col.path] = page(lambda c=col: redirect_shell(site, c), ctype=HTML_UTF8)
@@ -65,12 +65,6 @@ async def route(web, site: Site, request, idx: SiteIndex) -> Resp | None:
                    for it in chunk)
     return Resp(body=f'{rows}<p class="count">第{n}页 共{len(pages)}页</p>'.encode(), content_type=HTML_UTF8,
                 last_modified=site.modified)
-
-
-def home(site: Site) -> str:
-    links = "".join(f'<li><a href="{esc(c.path)}">{esc(c.name)}</a></li>' for c in site.columns.values())
-    return (page_head(site, site.name) + "<body>\n" + page_header(site, [("首页", "/")])
-            + f"<ul>{links}</ul>\n" + footer(site) + "</body>\n</html>\n")
 
 
 def redirect_shell(site: Site, col: Column) -> str:

@@ -241,7 +241,6 @@ def scale_site(w: World, i: int) -> None:
 def build(w: World, ip: Iterator[str]) -> None:
     """清源县: TRS WCM static lists, sub-columns 街乡镇/部门 linked from the column page."""
     d = date
-    # 清源县 — TRS WCM static lists, sub-columns 街乡镇/部门 linked from the column page.
     w.add_site(Site("qingyuan", "清源县人民政府", TRS, next(ip), params={"sitecode": "4199010001"}))
     new_unit(w, "419901000000", "清源县人民政府", "county", "qingyuan", cms="trs")
     new_unit(w, "419901001000", "城东街道办事处", "township", "qingyuan", parent="419901000000", cms="trs")

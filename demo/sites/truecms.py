@@ -10,7 +10,7 @@ from datetime import date
 from typing import Iterator
 
 from ..answers import HTML_UTF8, PageMaker, Resp, SiteIndex, int_param
-from ..pages import esc, footer, not_found, page_head, page_header
+from ..pages import columns_home, esc, footer, not_found, page_head, page_header
 from ..world import YEARS, Column, Item, Site, World, new_unit
 from ._article import article
 
@@ -30,7 +30,7 @@ def place(w: World, site: Site, col: Column, item: Item) -> None:
 
 def index(web, site: Site, idx: SiteIndex, page: PageMaker) -> None:
     st = idx.static
-    st["/"] = st["/index.html"] = page(lambda: home(site), ctype=HTML_UTF8)
+    st["/"] = st["/index.html"] = page(lambda: columns_home(site), ctype=HTML_UTF8)
     for col in site.columns.values():
         idx.columns[("truecms", col.params["columnId"])] = col
         st[col.path] = page(lambda c=col: column_page(site, c), ctype=HTML_UTF8)
@@ -55,12 +55,6 @@ async def route(web, site: Site, request, idx: SiteIndex) -> Resp | None:
     callback = q.get("callback") or "callback"
     body = f"{callback}({json.dumps({'result': result, 'success': True}, ensure_ascii=False)});"
     return Resp(body=body.encode(), content_type="application/javascript;charset=UTF-8", last_modified=site.modified)
-
-
-def home(site: Site) -> str:
-    links = "".join(f'<li><a href="{esc(c.path)}">{esc(c.name)}</a></li>' for c in site.columns.values())
-    return (page_head(site, site.name) + "<body>\n" + page_header(site, [("首页", "/")])
-            + f"<ul>{links}</ul>\n" + footer(site) + "</body>\n</html>\n")
 
 
 def column_page(site: Site, col: Column) -> str:

@@ -149,8 +149,6 @@ def vsb_article(site: Site, col: Column, item: Item) -> str:
 def build(w: World, ip: Iterator[str]) -> None:
     """石门县: VSB, only a home page in the registry (discovery); lists numbered downwards."""
     d = date
-    # 石门县 — VSB: the county has only its home page in the registry (discovery); lists numbered
-    # downwards; attachments through download.jsp that need a Referer.
     w.add_site(Site("shimen", "石门县人民政府", VSB, next(ip), params={"sitecode": "4199040001", "owner": "1714567890"}))
     new_unit(w, "419904000000", "石门县人民政府", "county", "shimen", home_only=True)
     new_unit(w, "419904100000", "红星镇人民政府", "township", "shimen", parent="419904000000", cms="vsb")

@@ -168,7 +168,6 @@ def xxgk_article(site: Site, col: Column, item: Item, base: str) -> str:
 def build(w: World, ip: Iterator[str]) -> None:
     """临河县: TRS xxgk platform, table lists with var countPage, GBK with no charset anywhere."""
     d = date
-    # 临河县 — TRS xxgk platform, table lists with var countPage, GBK with no charset anywhere.
     w.add_site(Site("linhe", "临河县人民政府", XXGK, next(ip), params={"sitecode": "4199020001"}))
     new_unit(w, "419902000000", "临河县人民政府", "county", "linhe", cms="trs")
     new_unit(w, "419902901000", "临河县财政局", "department", "linhe", parent="419902000000", cms="trs")
