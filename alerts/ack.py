@@ -18,6 +18,8 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.transactions import atomic
+
 from .config import iso
 
 VERDICTS = ("已核实", "误报", "暂缓")
@@ -67,7 +69,7 @@ def acknowledge(db: sqlite_utils.Database, alert_id: int, *, verdict: str, actor
         raise AckError(f"问题 {alert_id} 已于 {row[0][:10]} 关闭，无需核实")
     event = {"alert_id": alert_id, "at": iso(now), "action": "ack", "verdict": verdict, "actor": actor.strip(),
              "note": (note or "").strip() or None, "report": row[1]}
-    with db.conn:
+    with atomic(db.conn):
         cur = db.execute("INSERT INTO alert_events (alert_id, at, action, verdict, actor, note, report) "
                          "VALUES (:alert_id, :at, :action, :verdict, :actor, :note, :report)", event)
     return {"id": cur.lastrowid, **event}
@@ -95,7 +97,7 @@ def reopen_changed(db: sqlite_utils.Database, now: datetime) -> list[int]:
     """
     reopened = []
     stamp = iso(now)
-    with db.conn:
+    with atomic(db.conn):
         for alert_id, event in acknowledged(db).items():
             current = db.execute("SELECT report FROM alerts WHERE id = ?", [alert_id]).fetchone()[0]
             if current == event["report"]:

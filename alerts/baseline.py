@@ -19,6 +19,8 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.transactions import atomic
+
 from .config import china_date, iso
 from .state import Finding, Key
 
@@ -90,7 +92,7 @@ def record(db: sqlite_utils.Database, history: list[Finding], deadlines: dict[tu
     ensure_schema(db)
     stamp = iso(now)
     added = 0
-    with db.conn:
+    with atomic(db.conn):
         for f in history:
             deadline = deadlines.get((f.unit_code, f.year))
             cur = db.execute(

@@ -28,6 +28,7 @@ import sqlite_utils
 
 from crawler import columns as column_reads
 from crawler.registry import Registry, Unit
+from crawler.transactions import atomic
 
 READ = "read"
 NOT_FOUND = "column_not_found"
@@ -227,7 +228,7 @@ def save(db: sqlite_utils.Database, coverage: dict[str, Coverage]) -> None:
     """Rebuild ``unit_coverage``."""
     ensure_schema(db)
     rows = [c.row() for c in coverage.values()]
-    with db.conn:
+    with atomic(db.conn):
         db.execute("DELETE FROM unit_coverage")
         if rows:
             db["unit_coverage"].insert_all(rows, pk="unit_code")
@@ -313,7 +314,7 @@ def save_partial(db: sqlite_utils.Database, coverage: dict[str, Coverage]) -> No
     ensure_schema(db)
     rows = [c.row() for c in coverage.values()]
     if rows:
-        with db.conn:
+        with atomic(db.conn):
             db["unit_coverage"].upsert_all(rows, pk="unit_code")
 
 

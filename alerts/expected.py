@@ -29,6 +29,7 @@ from typing import Any
 import sqlite_utils
 
 from crawler.registry import Registry, Unit
+from crawler.transactions import atomic
 
 from .config import AlertConfig, china_date, deadline_end, iso
 from .coverage import UNFINISHED, Coverage
@@ -175,7 +176,7 @@ def save(db: sqlite_utils.Database, expected: list[Expected], now: datetime) -> 
     rows = [{"unit_code": e.unit.code, "year": e.year, "deadline": e.deadline.isoformat(), "status": e.status,
              "report": e.report["id"] if e.report else None, "published": e.published, "page_url": e.page_url,
              "inconsistent": int(e.inconsistent), "checked_at": iso(now)} for e in expected]
-    with db.conn:
+    with atomic(db.conn):
         db.execute("DELETE FROM expected_reports")
         if rows:
             db["expected_reports"].insert_all(rows, pk=("unit_code", "year"))

@@ -25,6 +25,8 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.transactions import atomic
+
 from .config import AlertConfig, iso
 
 READ_OK = ("ok", "not_modified")
@@ -251,7 +253,7 @@ def save(db: sqlite_utils.Database, health: dict[str, UnitHealth], unit_codes: l
             "reports_found": h.reports_found, "years_found": ",".join(map(str, h.years_found)) or None,
             "checked_at": iso(now),
         })
-    with db.conn:
+    with atomic(db.conn):
         db.execute("DELETE FROM unit_health")
         if rows:
             db["unit_health"].insert_all(rows, pk="unit_code")

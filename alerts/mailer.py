@@ -33,6 +33,8 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.transactions import atomic
+
 from .config import ConfigError, aware, iso
 
 log = logging.getLogger(__name__)
@@ -181,7 +183,7 @@ def pending(db: sqlite_utils.Database, now: datetime | None = None) -> list[dict
 
 def _claim(db: sqlite_utils.Database, row_id: int, now: datetime, backoff: Backoff) -> int | None:
     """Take a due row for one attempt; returns the attempt number, or None if someone else has it."""
-    with db.conn:
+    with atomic(db.conn):
         row = db.execute("SELECT attempts FROM outbox WHERE id = ? AND status = 'queued' AND next_attempt_at <= ?",
                          [row_id, iso(now)]).fetchone()
         if row is None:
@@ -195,7 +197,7 @@ def _claim(db: sqlite_utils.Database, row_id: int, now: datetime, backoff: Backo
 
 def _finish(db: sqlite_utils.Database, row_id: int, now: datetime, *, error: str | None = None,
             permanent: bool = False, give_up: bool = False) -> None:
-    with db.conn:
+    with atomic(db.conn):
         if error is None:
             db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", [iso(now), row_id])
         elif permanent or give_up:

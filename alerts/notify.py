@@ -16,6 +16,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from crawler.store import Store
+from crawler.transactions import atomic
 
 from . import baseline, hints, mailer, state
 from .config import AlertConfig, ConfigError, aware
@@ -65,7 +66,7 @@ def send_alerts(store: Store, *, now: datetime | None = None, config: AlertConfi
     result.untold = len(due.new) + len(due.reminders) + len(due.resolved) - len(told)
     if dry_run:
         return result
-    with db.conn:
+    with atomic(db.conn):
         for digest, msg in zip(digests, result.messages):
             result.queued += mailer.queue(db, message_id=msg["Message-ID"], recipient=digest.recipient,
                                           subject=msg["Subject"], body=mailer.email_bytes(msg), now=now,

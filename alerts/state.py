@@ -21,6 +21,8 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.transactions import atomic
+
 from .config import iso, parse_time
 
 SCHEMA = """
@@ -126,7 +128,7 @@ def reconcile(db: sqlite_utils.Database, findings: Iterable[Finding], now: datet
     changes = Changes()
     wanted = {f.key: f for f in findings}
     stamp = iso(now)
-    with db.conn:
+    with atomic(db.conn):
         current = {key_of(r): r for r in open_alerts(db)}
         for key, f in wanted.items():
             row = current.get(key)

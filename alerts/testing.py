@@ -27,6 +27,7 @@ from crawler import columns as coverage
 from crawler.ingest import ingest
 from crawler.registry import Registry, Unit
 from crawler.store import Store
+from crawler.transactions import atomic
 
 from .check import CheckResult, run_check
 from .config import CHINA, AlertConfig, iso
@@ -83,7 +84,7 @@ class World:
             readings.append(row)
         coverage.ensure_schema(store.db)
         store.db["column_reads"].insert_all(readings)
-        with store.db.conn:
+        with atomic(store.db.conn):
             store.db.execute("UPDATE runs SET started = ? WHERE id = ?", [stamp, run])
         for code in ok:
             store.record_fetch(run, {"unit_code": code, "url": f"http://{code}.example/nb/", "kind": "list",
@@ -102,7 +103,7 @@ class World:
                                      "status": 412, "outcome": "http_error", "error": "HTTP 412", "at": stamp})
         if finished:
             store.finish_run(run, "finished", {})
-            with store.db.conn:
+            with atomic(store.db.conn):
                 store.db.execute("UPDATE runs SET finished = ? WHERE id = ?", [iso(when + dt.timedelta(minutes=30)), run])
         return run
 

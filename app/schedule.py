@@ -38,6 +38,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.store import Store
+from crawler.transactions import atomic
 
 log = logging.getLogger("nianbao.schedule")
 
@@ -134,7 +135,7 @@ def _log_night(store: Store, status: str, *, detail: str | None = None, schedule
 
     ensure_schema(store.db)
     now = _iso(_now())
-    with store.db.conn:
+    with atomic(store.db.conn):
         cur = store.db.execute(
             "INSERT INTO schedule_runs (job, scheduled_for, started_at, finished_at, status, pid, detail) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -145,7 +146,7 @@ def _log_night(store: Store, status: str, *, detail: str | None = None, schedule
 
 def _update_night(store: Store, row: int, status: str, **fields) -> None:
     sets = ", ".join(f"{k} = ?" for k in fields)
-    with store.db.conn:
+    with atomic(store.db.conn):
         store.db.execute(f"UPDATE schedule_runs SET status = ?, finished_at = ?{', ' + sets if sets else ''} WHERE id = ?",
                          [status, _iso(_now()), *fields.values(), row])
 
@@ -200,7 +201,7 @@ def run_child(cmd: list[str], *, timeout: float, grace: float = 30.0, stop: thre
 
 def _mark_killed_runs(store: Store, since: datetime, why: str) -> None:
     """A crawl we killed can't finish its own run row: say what happened to it."""
-    with store.db.conn:
+    with atomic(store.db.conn):
         store.db.execute("UPDATE runs SET status = ?, finished = ? WHERE status = 'running' AND started >= ?",
                          [why, _iso(_now()), _iso(since - timedelta(seconds=1))])
 
@@ -225,7 +226,7 @@ def _night(store: Store, cfg: NightlyConfig) -> str:
     from alerts.runs import ensure_schema
 
     ensure_schema(store.db)
-    with store.db.conn:  # we hold the lock: a night still "running" belongs to a process that died
+    with atomic(store.db.conn):  # we hold the lock: a night still "running" belongs to a process that died
         store.db.execute("UPDATE schedule_runs SET status = 'died', finished_at = ? WHERE job = ? AND status = 'running'",
                          [_iso(_now()), NIGHTLY])
     since = _iso(_now() - timedelta(seconds=cfg.min_gap))

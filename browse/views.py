@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawler.store import Store
+from crawler.transactions import atomic
 
 from . import scorecard
 
@@ -272,7 +273,7 @@ def prepare(db_path: str | Path) -> None:
     try:
         db = store.db
         coverage_schema(db)  # the tables crawl_coverage reads, before the first crawl or check made them
-        with db.conn:
+        with atomic(db.conn):
             for name, sql in VIEWS.items():
                 db.execute(f"DROP VIEW IF EXISTS [{name}]")
                 db.execute(f"CREATE VIEW [{name}] AS {sql.strip()}")
@@ -295,7 +296,7 @@ def _ensure_fts(db) -> None:
     triggers = {t.name: t.sql for t in db.triggers}
     if row and row[0] == _FTS_SQL and all(triggers.get(n) == sql for n, sql in _TRIGGERS.items()):
         return
-    with db.conn:
+    with atomic(db.conn):
         # sqlite-utils' trigram index of earlier versions had triggers reports_ai/ad/au
         for name in ("reports_ai", "reports_ad", "reports_au", *_TRIGGERS):
             db.execute(f"DROP TRIGGER IF EXISTS [{name}]")

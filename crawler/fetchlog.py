@@ -20,6 +20,8 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+from .transactions import atomic
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS fetch_nights (
     run INTEGER NOT NULL,
@@ -52,7 +54,7 @@ def ensure(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS store_migrations (name TEXT PRIMARY KEY, done_at TEXT NOT NULL)")
     if conn.execute("SELECT 1 FROM store_migrations WHERE name = ?", [MIGRATION]).fetchone():
         return
-    with conn:
+    with atomic(conn):
         if not conn.execute("SELECT 1 FROM store_migrations WHERE name = ?", [MIGRATION]).fetchone():
             runs = [r[0] for r in conn.execute(
                 "SELECT DISTINCT run FROM fetches WHERE unit_code IS NOT NULL AND run IS NOT NULL "
@@ -148,7 +150,7 @@ def prune(conn: sqlite3.Connection, keep: int | None = None) -> dict[str, int]:
     if row is None:
         return {"fetches": 0, "fetch_nights": 0}
     cutoff = row[0]
-    with conn:
+    with atomic(conn):
         a = conn.execute("DELETE FROM fetches WHERE run < ?", [cutoff]).rowcount
         b = conn.execute(
             "DELETE FROM fetch_nights WHERE run < ? AND (unit_code, run) NOT IN "

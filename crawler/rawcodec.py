@@ -21,6 +21,8 @@ from datetime import datetime, timezone
 
 import zstandard
 
+from .transactions import atomic
+
 log = logging.getLogger(__name__)
 
 ZSTD = "zstd"
@@ -74,7 +76,7 @@ def ensure(conn: sqlite3.Connection) -> None:
     """Give ``raw`` its ``codec`` column and compress what older versions stored plain (once)."""
     cols = {r[1] for r in conn.execute("PRAGMA table_info(raw)")}
     if "codec" not in cols:
-        with conn:
+        with atomic(conn):
             cols = {r[1] for r in conn.execute("PRAGMA table_info(raw)")}  # another process may have won
             if "codec" not in cols:
                 conn.execute("ALTER TABLE raw ADD COLUMN codec TEXT")
@@ -112,9 +114,9 @@ def migrate(conn: sqlite3.Connection) -> dict[str, int]:
             counts["bytes_before"] += len(data)
             counts["bytes_after"] += len(packed)
         if updates:
-            with conn:
+            with atomic(conn):
                 conn.executemany("UPDATE raw SET content = ?, codec = ? WHERE rowid = ? AND codec IS NULL", updates)
-    with conn:
+    with atomic(conn):
         conn.execute("INSERT OR IGNORE INTO store_migrations (name, done_at) VALUES (?, ?)",
                      [MIGRATION, datetime.now(timezone.utc).isoformat(timespec="seconds")])
     if counts["compressed"]:

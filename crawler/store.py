@@ -23,6 +23,7 @@ from parsers import PARSER_VERSION
 from parsers.model import Cell, ParseFailure, Report, RuleResult
 
 from . import fetchlog, fingerprints, rawcodec, searchtext
+from .transactions import atomic
 
 SCHEMA = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")  # the tables, as data
 
@@ -87,7 +88,7 @@ class Store:
             if self._depth > 1:
                 yield
             else:
-                with self.db.conn:
+                with atomic(self.db.conn):
                     yield
         finally:
             self._depth -= 1
