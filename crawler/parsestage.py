@@ -349,14 +349,18 @@ class ParseStage:
         """A worker compared a report only with what was committed when it checked it: a county report of
         the same year that was in the same batch, or written meanwhile, was not among its peers. Such a
         peer is judged here, as if the two had been stored one after the other (both then carry
-        COPY-OTHER-UNIT, whichever came first), so the result never depends on batching or workers."""
-        seen = getattr(report, "peers_seen", None)
-        if report.error is not None or seen is None or not fingerprints.band_peers(self.store, rid, code) - seen:
+        COPY-OTHER-UNIT, whichever came first), so the result never depends on batching, workers or a
+        kill between the two."""
+        if report.error is not None:
             return
-        unit = self._unit(code)
-        check_report(report, self.store, level=unit.level if unit else None,
-                     deadline=self._deadline(unit, report.year), unit_code=code)
-        self.store.save_rule_results(rid, report.rules)
+        seen = getattr(report, "peers_seen", None)
+        if seen is not None and fingerprints.band_peers(self.store, rid, code) - seen:
+            unit = self._unit(code)
+            check_report(report, self.store, level=unit.level if unit else None,
+                         deadline=self._deadline(unit, report.year), unit_code=code)
+            self.store.save_rule_results(rid, report.rules)
+        # the peers it copies were checked before it was committed (here or in a worker, which sees only
+        # committed rows): judged again now that it is, so an earlier report learns it was copied
         recheck_copied(self.store, report)
 
     def _another_page(self, item: dict[str, Any], digest: str) -> None:

@@ -227,6 +227,7 @@ def test_killed_crawl_resumes_to_the_same_database(web, registry, first, tmp_pat
     if diff:
         import pprint
         pprint.pprint(diff, width=200)
+        print(proc.stdout, proc.stderr[-5000:])
     assert diff == {}
     (interrupted,) = rows(db, "SELECT count(*) FROM runs WHERE status = 'running'")[0]
     assert interrupted == 1, "the killed run stays visible as unfinished"
@@ -277,7 +278,12 @@ def test_queue_survives_a_killed_parse_stage_and_ingest_finishes_it(web, registr
     assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
     assert f"队列中 {left} 份文档" in proc.stdout
     assert rows(db, "SELECT count(*) FROM queue") == [(0,)]
-    assert differences(content(db), content(first["db"])) == {}
+    diff = differences(content(db), content(first["db"]))
+    if diff:
+        import pprint
+        pprint.pprint(diff, width=200)
+        print(proc.stdout, proc.stderr[-5000:])
+    assert diff == {}
 
 
 CHALLENGED = {"fengshan": "412", "jiangling": "200 cookie shell", "songzi": "521, two rounds",

@@ -281,3 +281,29 @@ def test_copies_of_one_county_in_one_batch_are_found_as_if_stored_one_by_one(tmp
     assert results[1] == results[0]
     for code, found in results[0].items():
         assert "fail" in found.values(), (code, found)
+
+
+def test_a_copy_stored_in_a_later_stage_marks_the_earlier_report_too(tmp_path):
+    """A township's report is stored (no peer yet: pass); a later night stores another township's copy of
+    it. Both carry COPY-OTHER-UNIT — as after a killed crawl resumed — with or without workers."""
+    from crawler.store import Store
+
+    town_b = "410101200000"
+    reg = Registry([
+        Unit(code=COUNTY_A, name="甲县人民政府", level="county"),
+        Unit(code=TOWN_A, name="城关镇人民政府", level="township", parent=COUNTY_A),
+        Unit(code=town_b, name="大河镇人民政府", level="township", parent=COUNTY_A),
+    ])
+    for workers in (0, 1):
+        db = str(tmp_path / f"later{workers}.db")
+        for code, name in ((TOWN_A, "城关镇人民政府"), (town_b, "大河镇人民政府")):
+            s = Store(db)
+            copy = dataclasses.replace(spec(2022), unit=name)
+            queue_page(s, code, f"http://a.gov.cn/nb/{code}.html", render_html(copy), year=2022)
+            s.close()
+            drain(db, reg, workers=workers)
+        s = Store(db)
+        found = {code: rule(s, code, 2022, "COPY-OTHER-UNIT") for code in (TOWN_A, town_b)}
+        s.close()
+        for code, results in found.items():
+            assert set(results.values()) == {"fail"}, (workers, code, results)
