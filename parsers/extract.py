@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from . import glued, runon, schema
 from .model import Cell, Layout, ParseFailure, Piece, Report, Row
@@ -18,6 +19,7 @@ from .numbers import BLANK_MARKERS, normalize, read_number, split_trailing_numbe
 from .unglue import Unglue
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_SPACES = re.compile(r"\s+")
 _TAGS = re.compile(r"</?[a-zA-Z][^>]{0,40}>")
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _ENUM = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,2}[)）]?[.、．]?)+")
@@ -40,6 +42,7 @@ SECTION_PATTERNS = {
 }
 
 
+@lru_cache(maxsize=16384)  # the same labels recur in every report: pure text → text functions are cached
 def clean(text: str) -> str:
     """Text of a piece without OCR/markdown noise: HTML tags, bookmarks, heading marks, NBSP."""
     text = _BOOKMARK.sub("", _TAGS.sub("", text))
@@ -47,18 +50,21 @@ def clean(text: str) -> str:
     return text.lstrip("#").strip() if text.startswith("#") else text
 
 
+@lru_cache(maxsize=16384)
 def label_key(text: str) -> str:
     """A label as matched: normalised, no spaces, no quotes."""
     t = normalize(text)
-    t = re.sub(r"\s+", "", t)
+    t = _SPACES.sub("", t)
     return t.replace("“", "").replace("”", "").replace('"', "").replace("'", "")
 
 
+@lru_cache(maxsize=16384)
 def strip_enum(label: str) -> str:
     """“(三)1.属于国家秘密” → “属于国家秘密”; keeps “3.其他” recognisable via the row patterns."""
     return _ENUM.sub("", label)
 
 
+@lru_cache(maxsize=16384)
 def is_label(text: str) -> bool:
     """Chinese text that is not a value: “26件”, “251000元” and “无” are values, not labels."""
     if not _CJK.search(text):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 from .model import Number
@@ -20,6 +21,13 @@ _TRAILING_NUMBER = re.compile(r"^(?P<label>.*?[\u4e00-\u9fff)）])\s*(?P<num>[+-
 
 def normalize(text: str) -> str:
     """NFKC (full-width digits and brackets become half-width), no NBSP, trimmed."""
+    if text.isascii():  # NFKC leaves ASCII as it is
+        return text.strip()
+    return _normalize(text)
+
+
+@lru_cache(maxsize=16384)  # the same labels and numbers recur in every report
+def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text.replace("\xa0", " ").replace("\u3000", " "))
     return text.strip()
 
@@ -49,6 +57,17 @@ def read_number(text: str, *, amount: bool = False, signed: bool = False,
 
     ``amount_in_yuan`` says the column heading gives the unit as 元; a raw “251000元” says so itself.
     """
+    value, invalid, yuan = _read(text, amount, signed, amount_in_yuan)
+    return Reading(value, invalid, yuan)
+
+
+@lru_cache(maxsize=16384)  # a fresh Reading per call (callers may keep it); the work is shared
+def _read(text: str, amount: bool, signed: bool, amount_in_yuan: bool) -> tuple[Number | None, bool, bool]:
+    reading = _read_number(text, amount=amount, signed=signed, amount_in_yuan=amount_in_yuan)
+    return reading.value, reading.invalid, reading.yuan
+
+
+def _read_number(text: str, *, amount: bool, signed: bool, amount_in_yuan: bool) -> Reading:
     t = normalize(text)
     if t in BLANK_MARKERS:
         return Reading(None)

@@ -82,35 +82,40 @@ class Rule:
 # ---------------------------------------------------------------- evaluating an identity
 def evaluate_sum(rule: str, severity: str, s: Sum, report: Report, other: Report | None = None) -> RuleResult:
     """Apply the blank policy and compare. Terms whose key starts with ``prev:`` read ``other``."""
+    terms = s.left + s.right  # the result is one of them
 
-    def cell(key: str):
+    def lookup(key: str):
         src = other if key.startswith("prev:") else report
         return None if src is None else src.cells.get(key.removeprefix("prev:"))
 
-    missing = [t.key for t in s.left + s.right if cell(t.key) is None]
+    cells = {t.key: lookup(t.key) for t in terms}  # each term's cell looked up once (None: not in the document)
+    cell = cells.__getitem__
+
+    missing = [t.key for t in terms if cells[t.key] is None]
     base = dict(rule=rule, scope=s.scope, severity=severity, cells=[k.removeprefix("prev:") for k in s.keys])
     if missing:
-        names = "、".join(t.name for t in s.left + s.right if t.key in missing)
+        names = "、".join(t.name for t in terms if t.key in missing)
         return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：文档中没有{names}，无法核对", **base)
-    invalid = [t for t in s.left + s.right if cell(t.key).invalid]
+    invalid = [t for t in terms if cells[t.key].invalid]
     if invalid:
-        names = "、".join(f"{t.name}“{cell(t.key).raw}”" for t in invalid)
+        names = "、".join(f"{t.name}“{cells[t.key].raw}”" for t in invalid)
         return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：{names}不是数字，无法核对", **base)
-    result = cell(s.result)
-    result_name = next(t.name for t in s.left + s.right if t.key == s.result)
+    result = cells[s.result]
+    result_name = next(t.name for t in terms if t.key == s.result)
     if result.value is None:
         return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：{result_name}为空白，无法核对", **base)
-    addends = [t for t in s.left + s.right if t.key != s.result]
-    if all(cell(t.key).value is None for t in addends) and result.value != 0:
+    addends = [t for t in terms if t.key != s.result]
+    if all(cells[t.key].value is None for t in addends) and result.value != 0:
         return RuleResult(status=NOT_ASSESSABLE,
                           message=f"{s.where}：只填了{result_name} {fmt_num(result.value)}，各分项均为空白，无法核对", **base)
 
     def side(terms: tuple[Term, ...]) -> tuple[Number, str]:
-        total = sum((cell(t.key).value or 0 for t in terms), 0)
-        shown = [t for t in terms if (cell(t.key).value or 0) != 0] if len(terms) > 4 else list(terms)
+        values = [cells[t.key].value or 0 for t in terms]
+        total = sum(values, 0)
+        shown = [(t, v) for t, v in zip(terms, values) if v != 0] if len(terms) > 4 else list(zip(terms, values))
         if not shown:
             return total, f"各项均为 0 = {fmt_num(total)}" if len(terms) > 1 else fmt_num(total)
-        parts = " + ".join(f"{t.name} {fmt_num(cell(t.key).value)}" for t in shown)
+        parts = " + ".join(f"{t.name} {fmt_num(cells[t.key].value)}" for t, _ in shown)
         return total, parts if len(terms) == 1 else f"{parts} = {fmt_num(total)}"
 
     lv, lt = side(s.left)
@@ -118,7 +123,7 @@ def evaluate_sum(rule: str, severity: str, s: Sum, report: Report, other: Report
     if lv == rv:
         return RuleResult(status=PASS, message=f"{s.where}：{lt}，与{rt}相符", expected=fmt_num(lv), actual=fmt_num(rv), **base)
     diff = fmt_num(abs(lv - rv))
-    unsure = [t for t in s.left + s.right if cell(t.key).low_confidence]
+    unsure = [t for t in terms if cell(t.key).low_confidence]
     if unsure:  # the engine may have misread a digit: not the office's error until a person looks
         names = "、".join(f"{t.name}“{cell(t.key).raw}”" for t in unsure)
         return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：{lt}，但{rt}，相差 {diff}；其中{names}为低置信度识别，"
@@ -207,8 +212,13 @@ def x_in_force(report: Report, previous: Report) -> list[Sum]:
 
 
 def _identity(rule_id: str, severity: str, build: Callable[[Report], list[Sum]]):
+    built: dict[str | None, list[Sum]] = {}  # a report's identities depend on its format only
+
     def check(report: Report, ctx: Context) -> Iterable[RuleResult]:
-        return split_evidence([evaluate_sum(rule_id, severity, s, report) for s in build(report)], report)
+        sums = built.get(report.format)
+        if sums is None:
+            sums = built[report.format] = build(report)
+        return split_evidence([evaluate_sum(rule_id, severity, s, report) for s in sums], report)
     return check
 
 

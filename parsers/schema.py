@@ -7,6 +7,7 @@ Everything a parser needs to know about the official layouts lives here as data.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 FORMAT_2021 = "2021"
 FORMAT_2019 = "2019"
@@ -201,8 +202,24 @@ def key_label(key: str) -> str:
 
 def first_match(patterns: list[tuple[str, str]], text: str) -> str | None:
     """The key of the first pattern that matches ``text``."""
-    for key, pattern in patterns:
-        if re.search(pattern, text):
+    known = _FROZEN.get(id(patterns))
+    if known is None or known[0] is not patterns or len(known[1]) != len(patterns):
+        known = _FROZEN[id(patterns)] = (patterns, tuple(patterns))  # holds the list: its id stays its own
+    return _first_match(known[1], text)
+
+
+_FROZEN: dict[int, tuple[list[tuple[str, str]], tuple[tuple[str, str], ...]]] = {}
+
+
+@lru_cache(maxsize=16384)  # label texts recur in every report; the pattern tables are constants
+def _first_match(patterns: tuple[tuple[str, str], ...], text: str) -> str | None:
+    for key, pattern in _compiled(patterns):
+        if pattern.search(text):
             return key
     return None
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: tuple[tuple[str, str], ...]) -> list[tuple[str, re.Pattern[str]]]:
+    return [(key, re.compile(pattern)) for key, pattern in patterns]
 
