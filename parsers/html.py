@@ -21,10 +21,12 @@ MAX_SPAN = 200  # a rowspan="100000" must not build a huge grid
 
 def _text(el: lxml.html.HtmlElement) -> str:
     """A cell's text, whitespace collapsed (“本年新<br/>制作数量” reads as one label)."""
-    return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
+    return " ".join("".join(el.itertext()).split())  # str.split() cuts at exactly the characters re matches as \\s
 
 
 def _span(value: str | None) -> int:
+    if value is None:
+        return 1
     try:
         return max(1, min(MAX_SPAN, int(str(value).strip() or 1)))
     except ValueError:
@@ -40,22 +42,30 @@ def table_grid(table: lxml.html.HtmlElement, index: int) -> list[Row]:
         pieces: list[Piece] = []
         col = 0
         for td in tr:
-            if not isinstance(td.tag, str) or td.tag not in ("td", "th"):
+            tag = td.tag
+            if tag != "td" and tag != "th":  # comments and other elements (a comment's tag is no str)
                 continue
-            while (r, col) in taken:
-                pieces.append(taken.pop((r, col)))
-                col += 1
+            if taken:
+                while (r, col) in taken:
+                    pieces.append(taken.pop((r, col)))
+                    col += 1
             text = _text(td)
             rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
             origin = Piece(text, {"table": index, "row": r + 1, "col": col + 1})
+            pieces.append(origin)
+            down = min(rowspan, len(trs) - r)
             for dc in range(colspan):
-                pieces.append(origin if dc == 0 else Piece(text, origin.at, span=True))
-                for dr in range(1, min(rowspan, len(trs) - r)):
+                if dc:
+                    pieces.append(Piece(text, origin.at, span=True))
+                for dr in range(1, down):
                     taken[(r + dr, col + dc)] = Piece(text, origin.at, span=True)
             col += colspan
-        while (r, col) in taken or any(k[0] == r and k[1] > col for k in taken):
-            pieces.append(taken.pop((r, col), None) or Piece("", {"table": index, "row": r + 1, "col": col + 1}, span=True))
-            col += 1
+        if taken:
+            # positions of this row still covered from above, up to the last one (gaps filled as span blanks)
+            last = max((c for (rr, c) in taken if rr == r), default=-1)
+            while col <= last:
+                pieces.append(taken.pop((r, col), None) or Piece("", {"table": index, "row": r + 1, "col": col + 1}, span=True))
+                col += 1
         rows.append(Row(pieces, table=index))
     return rows
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from decimal import Decimal
 
@@ -55,6 +56,13 @@ class Sum:
     def keys(self) -> list[str]:
         return [t.key for t in self.left + self.right]
 
+    @cached_property
+    def plan(self) -> tuple[tuple[Term, ...], tuple[str, ...], tuple[bool, ...], int]:
+        """Its terms, their keys without ``prev:``, which read last year's report, the result's index."""
+        terms = self.left + self.right
+        return (terms, tuple(t.key.removeprefix("prev:") for t in terms), tuple(t.key.startswith("prev:") for t in terms),
+                next(i for i, t in enumerate(terms) if t.key == self.result))
+
 
 @dataclass
 class Context:
@@ -82,50 +90,40 @@ class Rule:
 # ---------------------------------------------------------------- evaluating an identity
 def evaluate_sum(rule: str, severity: str, s: Sum, report: Report, other: Report | None = None) -> RuleResult:
     """Apply the blank policy and compare. Terms whose key starts with ``prev:`` read ``other``."""
-    terms = s.left + s.right  # the result is one of them
-
-    def lookup(key: str):
-        src = other if key.startswith("prev:") else report
-        return None if src is None else src.cells.get(key.removeprefix("prev:"))
-
-    cells = {t.key: lookup(t.key) for t in terms}  # each term's cell looked up once (None: not in the document)
-    cell = cells.__getitem__
-
-    missing = [t.key for t in terms if cells[t.key] is None]
-    base = dict(rule=rule, scope=s.scope, severity=severity, cells=[k.removeprefix("prev:") for k in s.keys])
-    if missing:
-        names = "、".join(t.name for t in terms if t.key in missing)
+    terms, keys, from_prev, at = s.plan  # the result is one of the terms, at ``at``
+    mine, prev = report.cells, (other.cells if other is not None else {})
+    got = [(prev if p else mine).get(k) for k, p in zip(keys, from_prev)]  # each cell looked up once; None: absent
+    base = dict(rule=rule, scope=s.scope, severity=severity, cells=list(keys))
+    if any(c is None for c in got):
+        names = "、".join(t.name for t, c in zip(terms, got) if c is None)
         return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：文档中没有{names}，无法核对", **base)
-    invalid = [t for t in terms if cells[t.key].invalid]
-    if invalid:
-        names = "、".join(f"{t.name}“{cells[t.key].raw}”" for t in invalid)
+    if any(c.invalid for c in got):
+        names = "、".join(f"{t.name}“{c.raw}”" for t, c in zip(terms, got) if c.invalid)
         return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：{names}不是数字，无法核对", **base)
-    result = cells[s.result]
-    result_name = next(t.name for t in terms if t.key == s.result)
+    result, result_name = got[at], terms[at].name
     if result.value is None:
         return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：{result_name}为空白，无法核对", **base)
-    addends = [t for t in terms if t.key != s.result]
-    if all(cells[t.key].value is None for t in addends) and result.value != 0:
+    if all(c.value is None for t, c in zip(terms, got) if t.key != s.result) and result.value != 0:
         return RuleResult(status=NOT_ASSESSABLE,
                           message=f"{s.where}：只填了{result_name} {fmt_num(result.value)}，各分项均为空白，无法核对", **base)
 
-    def side(terms: tuple[Term, ...]) -> tuple[Number, str]:
-        values = [cells[t.key].value or 0 for t in terms]
-        total = sum(values, 0)
-        shown = [(t, v) for t, v in zip(terms, values) if v != 0] if len(terms) > 4 else list(zip(terms, values))
+    def side(terms: tuple[Term, ...], cells: list) -> tuple[Number, str]:
+        values = [c.value for c in cells]
+        total = sum((v or 0 for v in values), 0)
+        shown = [(t, v) for t, v in zip(terms, values) if (v or 0) != 0] if len(terms) > 4 else list(zip(terms, values))
         if not shown:
             return total, f"各项均为 0 = {fmt_num(total)}" if len(terms) > 1 else fmt_num(total)
-        parts = " + ".join(f"{t.name} {fmt_num(cells[t.key].value)}" for t, _ in shown)
+        parts = " + ".join(f"{t.name} {fmt_num(v)}" for t, v in shown)
         return total, parts if len(terms) == 1 else f"{parts} = {fmt_num(total)}"
 
-    lv, lt = side(s.left)
-    rv, rt = side(s.right)
+    lv, lt = side(s.left, got[:len(s.left)])
+    rv, rt = side(s.right, got[len(s.left):])
     if lv == rv:
         return RuleResult(status=PASS, message=f"{s.where}：{lt}，与{rt}相符", expected=fmt_num(lv), actual=fmt_num(rv), **base)
     diff = fmt_num(abs(lv - rv))
-    unsure = [t for t in terms if cell(t.key).low_confidence]
+    unsure = [(t, c) for t, c in zip(terms, got) if c.low_confidence]
     if unsure:  # the engine may have misread a digit: not the office's error until a person looks
-        names = "、".join(f"{t.name}“{cell(t.key).raw}”" for t in unsure)
+        names = "、".join(f"{t.name}“{c.raw}”" for t, c in unsure)
         return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：{lt}，但{rt}，相差 {diff}；其中{names}为低置信度识别，"
                           f"不作判定", expected=fmt_num(lv), actual=fmt_num(rv), **base)
     return RuleResult(status=FAIL, message=f"{s.where}：{lt}，但{rt}，相差 {diff}", expected=fmt_num(lv), actual=fmt_num(rv), **base)
@@ -273,11 +271,28 @@ _APPLICATION_COUNT = re.compile(
 _APPLICATION_COUNT_2 = re.compile(r"(?:受理|办理|收到)[^。；\n\d]{0,20}?(?:申请)[^。；\n\d]{0,6}?(?P<n>\d+)\s*件")
 
 
+def _search_near(pattern: re.Pattern[str], text: str, anchor: str, reach: int) -> re.Match[str] | None:
+    """``pattern.search(text)`` for a pattern each match of which holds ``anchor`` at most ``reach``
+    characters after its start: only those starts are tried, in order, so the leftmost match is the
+    same (a leading lazy ``.{0,30}?`` otherwise makes search try every position of a long text)."""
+    tried = -1
+    k = text.find(anchor)
+    while k != -1:
+        for p in range(max(k - reach, tried + 1), k + 1):
+            m = pattern.match(text, p)
+            if m:
+                return m
+        tried = k
+        k = text.find(anchor, k + 1)
+    return None
+
+
 def check_text_applications(report: Report, ctx: Context) -> Iterable[RuleResult]:
     new = report.value("t3.new.total")
     carried = report.value("t3.carried_in.total")
     text = report.text
-    m = _APPLICATION_COUNT.search(text) or _APPLICATION_COUNT_2.search(text)
+    # every match holds 申请 within 40 characters of its start (a 3-character scope, 30 others, 政府信息公开)
+    m = _search_near(_APPLICATION_COUNT, text, "申请", 40) or _APPLICATION_COUNT_2.search(text)
     base = dict(rule="TEXT-APPLICATIONS", scope="text", severity=WARNING, cells=["t3.new.total", "t3.carried_in.total"])
     if not m:
         return [RuleResult(status=NOT_ASSESSABLE, message="正文未写明收到的申请件数", **base)]
