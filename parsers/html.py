@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import lxml.etree
 import lxml.html
@@ -17,11 +18,23 @@ _BLOCKS = frozenset({
 })
 _SKIP = frozenset({"script", "style", "noscript", "head", "template", "iframe", "object", "select", "option", "button"})
 MAX_SPAN = 200  # a rowspan="100000" must not build a huge grid
+# lxml.html's parser builds the same tree but looks up a Python element class for every element the
+# walk touches; the plain etree parser does not (a parser is not shared between threads).
+_parsers = threading.local()
+
+
+def _parser() -> lxml.etree.HTMLParser:
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = lxml.etree.HTMLParser()
+    return parser
 
 
 def _text(el: lxml.html.HtmlElement) -> str:
     """A cell's text, whitespace collapsed (“本年新<br/>制作数量” reads as one label)."""
-    return " ".join("".join(el.itertext()).split())  # str.split() cuts at exactly the characters re matches as \\s
+    if len(el):  # children: <br/>, <span>, comments …
+        return " ".join("".join(el.itertext()).split())
+    return " ".join(el.text.split()) if el.text else ""  # str.split() cuts at exactly the characters re matches as \\s
 
 
 def _span(value: str | None) -> int:
@@ -136,8 +149,9 @@ def _meta(doc: lxml.html.HtmlElement) -> dict[str, str]:
             meta[key] = m.get("content").strip()
     if "title" not in meta:
         title = doc.find(".//title")
-        if title is not None and title.text_content().strip():
-            meta["title"] = title.text_content().strip()
+        text = "".join(title.itertext()) if title is not None else ""  # text_content() of lxml.html
+        if text.strip():
+            meta["title"] = text.strip()
     return meta
 
 
@@ -147,7 +161,9 @@ def layout_from_html(data: bytes, *, content_type: str | None = None) -> Layout:
     if not text.strip():
         raise ParseFailure("empty", "文件为空")
     try:
-        doc = lxml.html.document_fromstring(text)
+        doc = lxml.etree.fromstring(text, _parser())  # as lxml.html.document_fromstring does
+        if doc is None:
+            raise lxml.etree.ParserError("Document is empty")
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ParseFailure("corrupt_html", f"HTML 无法解析：{exc}") from exc
     meta = _meta(doc)
