@@ -145,7 +145,7 @@ class Extractor(Unglue):
         r = self.report
         meta = self.layout.meta
         # article pages put navigation before the title, so look well down the page
-        head = [clean(row.text) for row in self.rows[:300] if row.text and row.table is None]
+        head = [clean(row.text) for row in self.rows[:300] if row.table is None and row.text]
         self._title_lines = len(distinct_titles(head))
         title_line = None
         for i, line in enumerate(head):

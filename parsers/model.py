@@ -40,7 +40,7 @@ class Row:
 
     @property
     def text(self) -> str:
-        return " ".join(p.text for p in self.pieces if not p.span).strip()
+        return " ".join([p.text for p in self.pieces if not p.span]).strip()
 
 
 @dataclass
