@@ -30,6 +30,14 @@ _TITLE = re.compile(
     r"(?:^(?:名称|标题|题目|文章标题)[:：])?(?P<pre>.*?)(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<post>.*?)"
     r"(?:政府)?信息公开(?:工作)?\s*(?:年\s*度?\s*报\s*告|年\s*报)"
 )
+
+
+def title_match(text: str) -> re.Match[str] | None:
+    """``_TITLE.search(text)``; most lines lack the literal 信息公开 every title holds, and the
+    pattern's lazy prefix would otherwise be tried at every position."""
+    return _TITLE.search(text) if "信息公开" in text else None
+
+
 _UNIT_SUFFIX = re.compile(r"(政府|办公室|办公厅|局|委员会|委|镇|乡|街道|办事处|管委会|管理委员会|集聚区|开发区|中心|院|所|站|队|厅|部|署|会|区|县|市)$")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
 _STAT_PERIOD = re.compile(r"统计(?:期限|时限|时间)[^。]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
@@ -151,7 +159,7 @@ class Extractor(Unglue):
         for i, line in enumerate(head):
             if len(line) > 80:
                 continue
-            m = _TITLE.search(label_key(line))
+            m = title_match(label_key(line))
             if m and title_line is None:
                 title_line = i
                 r.year = int(m.group("year"))
@@ -167,7 +175,7 @@ class Extractor(Unglue):
                 r.unit = unit or None
                 break
         if title_line is None and meta.get("title"):
-            m = _TITLE.search(label_key(meta["title"]))
+            m = title_match(label_key(meta["title"]))
             if m:
                 r.title = label_key(meta["title"])
                 r.year = int(m.group("year"))
@@ -490,7 +498,7 @@ def distinct_titles(lines: list[str]) -> list[tuple[str, int]]:
     for line in lines:
         if len(line) > 80:
             continue
-        m = _TITLE.search(label_key(line))
+        m = title_match(label_key(line))
         if not m:
             continue
         unit = _NOT_UNIT.sub("", (m.group("pre") or m.group("post") or "").strip("：:()（）《》 "))

@@ -164,6 +164,7 @@ class Decision:
     values: tuple[int, ...] | None
     by: list[str] = field(default_factory=list)
     candidates: int = 0  # splits left when it stays unread (0: none fits the constraints)
+    adds_up: bool = False  # the open candidates satisfy the row's own constraints (some split did)
 
 
 def decide(run: Run, n: int, groups: Sequence[Group]) -> tuple[Decision, list[tuple[int, ...]] | None]:
@@ -177,7 +178,8 @@ def decide(run: Run, n: int, groups: Sequence[Group]) -> tuple[Decision, list[tu
         return Decision(cands[0], by=_necessary(run, n, groups, cands[0])), None
     if cands == [] and (free := splits(run, n)):
         return Decision(None, candidates=len(free)), free  # the row does not add up under any split
-    return Decision(None, candidates=len(cands) if cands is not None else MAX_CANDIDATES + 1), cands
+    return Decision(None, candidates=len(cands) if cands is not None else MAX_CANDIDATES + 1,
+                    adds_up=bool(cands)), cands
 
 
 def _necessary(run: Run, n: int, groups: Sequence[Group], chosen: tuple[int, ...]) -> list[str]:

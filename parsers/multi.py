@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 from . import runon
-from .extract import _DATE, _NOT_UNIT, _TITLE, _UNIT_SUFFIX, Extractor, clean, label_key
+from .extract import _DATE, _NOT_UNIT, _UNIT_SUFFIX, Extractor, clean, label_key, title_match
 from .model import Layout, ParseFailure, Report, Row
 
 _T3_FIRST_ROW = re.compile(r"本年新收")
@@ -26,7 +26,7 @@ def _title_at(rows: list[Row], i: int) -> tuple[int, tuple[str, int]] | None:
     text = label_key(clean(row.text))
     if not text or len(text) > 80:
         return None
-    m = _TITLE.search(text)
+    m = title_match(text)
     if not m:
         return None
     unit = _NOT_UNIT.sub("", (m.group("pre") or m.group("post") or "").strip("：:()（）《》 "))

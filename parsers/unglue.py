@@ -31,8 +31,7 @@ class Unglue:
             elif cands and row_cols == cols:
                 open_rows[key] = cands
                 # the candidates already satisfy the row's own total when any split did
-                row_sum = glued.splits(run, len(row_cols), _t3_groups(row_cols, key), limit=1) != []
-                info[key] = (run, label, [f"T3-ROW-TOTAL/{key}"] if row_sum else [])
+                info[key] = (run, label, [f"T3-ROW-TOTAL/{key}"] if decision.adds_up else [])
             else:
                 self._unglue_note("表三", label, run, len(row_cols), decision.candidates)
         if not open_rows:
