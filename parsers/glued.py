@@ -89,24 +89,28 @@ def splits(run: Run, n: int, groups: Sequence[Group] = (), *, limit: int = MAX_C
     mine = [[g for g in range(len(groups)) if i in members[g]] for i in range(n)]
     addend_sets = [set(a) for a, _, _ in groups]
     left_of = [set(range(i)) for i in range(n)]
+    # What each position checks, worked out once: per group, its addends right of the position.
+    above = [[tuple(a for a in addends if a > i) for addends, _, _ in groups] for i in range(n)]
+    # the state a position is reached in: each open group's total (once assigned) and sum so far
+    state_of = [[(t, above[i][g]) for g, (_, t, _) in enumerate(groups) if lowest[g] <= i] for i in range(n)]
+    # its groups whose total stands here or to the right: (addends right of here, total, here an addend, closes)
+    fits_of = [[(above[i][g], t, i in addend_sets[g], i == lowest[g]) for g in mine[i] for t in (groups[g][1],) if t >= i]
+               for i in range(n)]
+    # the groups it is an addend of whose total is assigned already: it cannot exceed what is left
+    rooms_of = [[(t, above[i][g]) for g in mine[i] for t in (groups[g][1],) if i in addend_sets[g] and t > i]
+                for i in range(n)]
+    # ... and whose addends are all the parts left of it (see below)
+    lefts_of = [[(t, above[i][g]) for g in mine[i] for t in (groups[g][1],)
+                 if i and t >= i and i in addend_sets[g] and left_of[i] <= addend_sets[g]] for i in range(n)]
     parts = [0] * n
     out: list[tuple[int, ...]] = []
-
-    def fits(g: int, i: int) -> bool:
-        addends, total, _ = groups[g]
-        if total < i:  # its total stands left of here: checked when it is assigned
-            return True
-        s = sum(parts[a] for a in addends if a >= i)
-        return s == parts[total] if i == lowest[g] else s <= parts[total]
-
     dead: set = set()  # states (position, digits left, open sums) already known to lead nowhere
 
     def go(i: int, end: int) -> bool:
         if i < 0:
             out.append(tuple(parts))
             return len(out) <= limit
-        key = (i, end, tuple((parts[t] if t > i else -1, sum(parts[a] for a in addends if a > i))
-                             for g, (addends, t, _) in enumerate(groups) if lowest[g] <= i))
+        key = (i, end, tuple((parts[t] if t > i else -1, sum(parts[a] for a in right)) for t, right in state_of[i]))
         if key in dead:
             return True
         before = len(out)
@@ -118,36 +122,39 @@ def splits(run: Run, n: int, groups: Sequence[Group] = (), *, limit: int = MAX_C
 
     def _go(i: int, end: int) -> bool:
         starts = range(end - 1, max(i, end - MAX_PART) - 1, -1) if i else ([0] if end <= MAX_PART else [])
+        # the parts right of ``i`` are fixed while it is chosen: their sums are taken once
+        fits = [(sum(parts[a] for a in right), t, addend, closes) for right, t, addend, closes in fits_of[i]]
+        rooms = [parts[t] - sum(parts[a] for a in right) for t, right in rooms_of[i]]
+        room = min(rooms) if rooms else None  # what is left of the smallest assigned total over it
+        lefts = [(t, sum(parts[a] for a in right)) for t, right in lefts_of[i]]
         for start in starts:
             if any(start < c < end for c in run.cuts):
                 break  # a part never spans a boundary the document gives
             if end - start > 1 and digits[start] == "0":
                 continue
-            parts[i] = int(digits[start:end])
-            room = _room(i)
-            if room is not None and parts[i] > room:
+            parts[i] = value = int(digits[start:end])
+            if room is not None and value > room:
                 break  # longer parts only grow
-            if not all(fits(g, i) for g in mine[i]) or not _left_can_add_up(i, start):
+            if not _fits(fits, value) or not _left_can_add_up(lefts, value, i, start):
                 continue
             if not go(i - 1, start):
                 return False
         return True
 
-    def _room(i: int) -> int | None:
-        """What is left of the smallest assigned total over addend ``i``."""
-        rooms = [parts[t] - sum(parts[a] for a in addends if a > i)
-                 for addends, t, _ in (groups[g] for g in mine[i]) if i in addends and t > i]
-        return min(rooms) if rooms else None
+    def _fits(fits: list[tuple[int, int, bool, bool]], value: int) -> bool:
+        """Each group's addends so far add up to its total at its leftmost member, and stay under it before."""
+        for right, t, addend, closes in fits:
+            s = right + value if addend else right
+            if (s != parts[t]) if closes else (s > parts[t]):
+                return False
+        return True
 
-    def _left_can_add_up(i: int, start: int) -> bool:
+    def _left_can_add_up(lefts: list[tuple[int, int]], value: int, i: int, start: int) -> bool:
         """When the parts left of ``i`` (``start`` digits) are all addends of one group whose total is
         known, they must make up exactly what is left of it: none can have more digits than that,
         and together they cannot exceed the largest sum those digits can make."""
-        for g in mine[i]:
-            addends, total, _ = groups[g]
-            if i == 0 or total < i or i not in addends or not left_of[i] <= addend_sets[g]:
-                continue
-            rest = parts[total] - sum(parts[a] for a in addends if a >= i)
+        for t, right in lefts:
+            rest = parts[t] - (right + value)
             if rest < 0 or start > i * len(str(rest)) or rest > 10 ** (start - i + 1) - 1 + 9 * (i - 1):
                 return False
         return True
