@@ -38,6 +38,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             return data.decode(enc, errors="replace"), enc
+    try:  # what guess() tries first: decoded once, not twice
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
     enc = guess(data) or "utf-8"
     return data.decode(enc, errors="replace"), enc
 
