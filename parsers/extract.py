@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 from . import glued, runon, schema
 from .model import Cell, Layout, ParseFailure, Piece, Report, Row
-from .numbers import BLANK_MARKERS, normalize, read_number, split_trailing_number
+from .numbers import BLANK_MARKERS, normalize, read_number, split_trailing_number, text_cache
 from .unglue import Unglue
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -50,7 +49,7 @@ SECTION_PATTERNS = {
 }
 
 
-@lru_cache(maxsize=16384)  # the same labels recur in every report: pure text → text functions are cached
+@text_cache  # the same labels recur in every report
 def clean(text: str) -> str:
     """Text of a piece without OCR/markdown noise: HTML tags, bookmarks, heading marks, NBSP."""
     text = _BOOKMARK.sub("", _TAGS.sub("", text))
@@ -58,7 +57,7 @@ def clean(text: str) -> str:
     return text.lstrip("#").strip() if text.startswith("#") else text
 
 
-@lru_cache(maxsize=16384)
+@text_cache
 def label_key(text: str) -> str:
     """A label as matched: normalised, no spaces, no quotes."""
     t = normalize(text)
@@ -66,13 +65,13 @@ def label_key(text: str) -> str:
     return t.replace("“", "").replace("”", "").replace('"', "").replace("'", "")
 
 
-@lru_cache(maxsize=16384)
+@text_cache
 def strip_enum(label: str) -> str:
     """“(三)1.属于国家秘密” → “属于国家秘密”; keeps “3.其他” recognisable via the row patterns."""
     return _ENUM.sub("", label)
 
 
-@lru_cache(maxsize=16384)
+@text_cache
 def is_label(text: str) -> bool:
     """Chinese text that is not a value: “26件”, “251000元” and “无” are values, not labels."""
     if not _CJK.search(text):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import TypeVar
 from decimal import Decimal, InvalidOperation
 
 from .model import Number
@@ -19,6 +21,23 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _TRAILING_NUMBER = re.compile(r"^(?P<label>.*?[\u4e00-\u9fff)）])\s*(?P<num>[+-]?\d[\d,，.\s]*\s*(万元|元|件)?)$")
 
 
+R = TypeVar("R")
+
+
+def text_cache(fn: Callable[..., R]) -> Callable[..., R]:
+    """Cache a pure function of a cell's or label's text (its first argument): labels and cell values
+    recur in every report. Long texts (paragraphs) do not recur and are not kept, so the caches stay
+    small over a crawl of any length."""
+    cached = lru_cache(maxsize=4096)(fn)
+
+    @wraps(fn)
+    def wrapper(text: str, *args):
+        return cached(text, *args) if len(text) <= 120 else fn(text, *args)
+
+    wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return wrapper
+
+
 def normalize(text: str) -> str:
     """NFKC (full-width digits and brackets become half-width), no NBSP, trimmed."""
     if text.isascii():  # NFKC leaves ASCII as it is
@@ -26,7 +45,7 @@ def normalize(text: str) -> str:
     return _normalize(text)
 
 
-@lru_cache(maxsize=16384)  # the same labels and numbers recur in every report
+@text_cache
 def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text.replace("\xa0", " ").replace("\u3000", " "))
     return text.strip()
@@ -61,7 +80,7 @@ def read_number(text: str, *, amount: bool = False, signed: bool = False,
     return Reading(value, invalid, yuan)
 
 
-@lru_cache(maxsize=16384)  # a fresh Reading per call (callers may keep it); the work is shared
+@text_cache  # a fresh Reading per call (callers may keep it); the work is shared
 def _read(text: str, amount: bool, signed: bool, amount_in_yuan: bool) -> tuple[Number | None, bool, bool]:
     reading = _read_number(text, amount=amount, signed=signed, amount_in_yuan=amount_in_yuan)
     return reading.value, reading.invalid, reading.yuan

@@ -205,13 +205,15 @@ def first_match(patterns: list[tuple[str, str]], text: str) -> str | None:
     known = _FROZEN.get(id(patterns))
     if known is None or known[0] is not patterns or len(known[1]) != len(patterns):
         known = _FROZEN[id(patterns)] = (patterns, tuple(patterns))  # holds the list: its id stays its own
+    if len(text) > 120:  # a paragraph, not a label: not worth keeping
+        return _first_match.__wrapped__(known[1], text)
     return _first_match(known[1], text)
 
 
 _FROZEN: dict[int, tuple[list[tuple[str, str]], tuple[tuple[str, str], ...]]] = {}
 
 
-@lru_cache(maxsize=16384)  # label texts recur in every report; the pattern tables are constants
+@lru_cache(maxsize=4096)  # label texts recur in every report; the pattern tables are constants
 def _first_match(patterns: tuple[tuple[str, str], ...], text: str) -> str | None:
     for key, pattern in _compiled(patterns):
         if pattern.search(text):
