@@ -261,6 +261,7 @@ def build_metadata(database: str = "nianbao") -> dict[str, Any]:
                 "row_key": "行", "col_key": "列", "value": "数值（空白或无法识别时为空）", "raw": "原文",
                 "blank": "空白（1 = 空白，按规则多数按 0 计）", "invalid": "无效（原文不是数字，如 1O）",
                 "at": "在文档中的位置（JSON）",
+                "raw_text": "原文，仅在与数值的文字不同时保存（raw 列总是完整原文）",
             },
         },
         "cells_long": {
