@@ -13,7 +13,7 @@ report. Now:
   message as its text, any other message as a template in ``rule_texts`` (its numbers replaced by
   ``%s``) plus the numbers in ``args``; the cell list as its id in ``rule_texts`` (each list once). The
   view ``rule_results`` puts the text back together with ``printf`` (plain SQL: any SQLite client
-  reads it), and INSTEAD OF triggers let older writers insert, update and delete through it.
+  reads it); a Store's connection also inserts, updates and deletes through it (TEMP INSTEAD OF triggers).
 
 An older database is migrated in place once, when :class:`crawler.store.Store` opens it (the
 ``store_migrations`` row ``compact_cells``): both tables are rebuilt in one transaction, every row is
@@ -104,17 +104,22 @@ CREATE TABLE IF NOT EXISTS rule_checks (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rule_checks_failed ON rule_checks(status, severity) WHERE status = 'fail';
 CREATE VIEW IF NOT EXISTS rule_results AS {RULE_RESULTS_SQL};
-CREATE TRIGGER IF NOT EXISTS rule_results_insert INSTEAD OF INSERT ON rule_results BEGIN
+"""
+
+# Older writers (scripts, tests) insert, update and delete through the view: per-connection TEMP triggers
+# that every Store connection gets, so the database itself keeps no triggers of its own for this.
+COMPAT_TRIGGERS = """
+CREATE TEMP TRIGGER IF NOT EXISTS rule_results_insert INSTEAD OF INSERT ON rule_results BEGIN
     INSERT INTO rule_checks (report, rule, scope, status, severity, message, cells)
     VALUES (NEW.report, NEW.rule, NEW.scope, NEW.status, NEW.severity, CAST(NEW.message AS TEXT),
             CAST(NEW.cells AS TEXT));
 END;
-CREATE TRIGGER IF NOT EXISTS rule_results_update INSTEAD OF UPDATE ON rule_results BEGIN
+CREATE TEMP TRIGGER IF NOT EXISTS rule_results_update INSTEAD OF UPDATE ON rule_results BEGIN
     UPDATE rule_checks SET report = NEW.report, rule = NEW.rule, scope = NEW.scope, status = NEW.status,
         severity = NEW.severity, message = CAST(NEW.message AS TEXT), args = NULL, cells = CAST(NEW.cells AS TEXT)
     WHERE report = OLD.report AND rule = OLD.rule AND scope = OLD.scope;
 END;
-CREATE TRIGGER IF NOT EXISTS rule_results_delete INSTEAD OF DELETE ON rule_results BEGIN
+CREATE TEMP TRIGGER IF NOT EXISTS rule_results_delete INSTEAD OF DELETE ON rule_results BEGIN
     DELETE FROM rule_checks WHERE report = OLD.report AND rule = OLD.rule AND scope = OLD.scope;
 END;
 """
@@ -170,14 +175,14 @@ def rule_rows(conn: sqlite3.Connection, rows: Iterable[dict[str, Any]]) -> Itera
 def ensure(conn: sqlite3.Connection) -> None:
     """Create the compact tables (a new database) or migrate the old ones in place (once)."""
     conn.execute("CREATE TABLE IF NOT EXISTS store_migrations (name TEXT PRIMARY KEY, done_at TEXT NOT NULL)")
-    if conn.execute("SELECT 1 FROM store_migrations WHERE name = ?", [MIGRATION]).fetchone():
-        return
-    with atomic(conn):
-        if conn.execute("SELECT 1 FROM store_migrations WHERE name = ?", [MIGRATION]).fetchone():
-            return  # another process migrated it meanwhile
-        migrate(conn)
-        conn.execute("INSERT OR IGNORE INTO store_migrations (name, done_at) VALUES (?, ?)",
-                     [MIGRATION, datetime.now(timezone.utc).isoformat(timespec="seconds")])
+    if not conn.execute("SELECT 1 FROM store_migrations WHERE name = ?", [MIGRATION]).fetchone():
+        with atomic(conn):
+            if not conn.execute("SELECT 1 FROM store_migrations WHERE name = ?", [MIGRATION]).fetchone():
+                migrate(conn)  # (unless another process migrated it meanwhile)
+                conn.execute("INSERT OR IGNORE INTO store_migrations (name, done_at) VALUES (?, ?)",
+                             [MIGRATION, datetime.now(timezone.utc).isoformat(timespec="seconds")])
+    for statement in _statements(COMPAT_TRIGGERS):
+        conn.execute(statement)
 
 
 def _kind(conn: sqlite3.Connection, name: str) -> str | None:

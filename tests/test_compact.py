@@ -116,6 +116,8 @@ def test_an_old_database_is_migrated_once_with_every_cell_and_rule_result_identi
     kinds = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE name IN "
                               "('cells', 'rule_results', 'cells_key', 'rule_results_failed', 'rule_results_old')"))
     assert kinds == {"cells": "table", "rule_results": "view"}
+    # writing through the view is the Store connection's own (TEMP triggers): the file keeps none
+    assert not conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'rule_results'").fetchall()
     same_cells(rows(path, f"SELECT {CELL_COLS} FROM cells"), cells)
     assert rows(path, f"SELECT {RULE_COLS} FROM rule_results") == rules
     # the redundancy is gone: raw kept only where it is not the value's text, pass messages as templates
