@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
+from browse.views import prepare
 from crawler import compact
 from crawler.store import Store
 
@@ -67,6 +68,7 @@ def old_database(path) -> tuple[list[tuple], list[tuple]]:
     """A database as an older nianbao left it: cells and rule results in the old tables, written as the old
     writer did (``at`` with spaces), plus the rows the compact layout must take care with."""
     parsed_db(path)
+    prepare(path)  # Datasette's views, which name cells and rule_results
     cells = rows(path, f"SELECT {CELL_COLS} FROM cells")
     rules = rows(path, f"SELECT {RULE_COLS} FROM rule_results")
     rid = cells[0][0]
@@ -109,6 +111,8 @@ def test_an_old_database_is_migrated_once_with_every_cell_and_rule_result_identi
     path = tmp_path / "old.db"
     cells, rules = old_database(path)
     assert len(cells) > 400 and len(rules) > 100
+    views = {v: rows(path, f"SELECT * FROM {v}") for v in ("report_overview", "rule_failures", "cells_long")}
+    assert all(views.values())
 
     store = Store(path)  # migrates
     conn = store.db.conn
@@ -120,6 +124,7 @@ def test_an_old_database_is_migrated_once_with_every_cell_and_rule_result_identi
     assert not conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'rule_results'").fetchall()
     same_cells(rows(path, f"SELECT {CELL_COLS} FROM cells"), cells)
     assert rows(path, f"SELECT {RULE_COLS} FROM rule_results") == rules
+    assert {v: rows(path, f"SELECT * FROM {v}") for v in views} == views  # the views read through the new tables
     # the redundancy is gone: raw kept only where it is not the value's text, pass messages as templates
     assert conn.execute("SELECT raw_text FROM cells WHERE key = 't9.x.raw'").fetchone() == ("251000元",)
     assert conn.execute("SELECT raw_text FROM cells WHERE key = 't9.x.zero'").fetchone() == ("07",)
