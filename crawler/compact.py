@@ -176,11 +176,17 @@ def ensure(conn: sqlite3.Connection) -> None:
     """Create the compact tables (a new database) or migrate the old ones in place (once)."""
     conn.execute("CREATE TABLE IF NOT EXISTS store_migrations (name TEXT PRIMARY KEY, done_at TEXT NOT NULL)")
     if not conn.execute("SELECT 1 FROM store_migrations WHERE name = ?", [MIGRATION]).fetchone():
-        with atomic(conn):
-            if not conn.execute("SELECT 1 FROM store_migrations WHERE name = ?", [MIGRATION]).fetchone():
-                migrate(conn)  # (unless another process migrated it meanwhile)
-                conn.execute("INSERT OR IGNORE INTO store_migrations (name, done_at) VALUES (?, ?)",
-                             [MIGRATION, datetime.now(timezone.utc).isoformat(timespec="seconds")])
+        # a large store takes minutes: a process opening it meanwhile waits for the migration, not 30 s
+        (timeout,) = conn.execute("PRAGMA busy_timeout").fetchone()
+        conn.execute("PRAGMA busy_timeout = 3600000")
+        try:
+            with atomic(conn):
+                if not conn.execute("SELECT 1 FROM store_migrations WHERE name = ?", [MIGRATION]).fetchone():
+                    migrate(conn)  # (unless another process migrated it meanwhile)
+                    conn.execute("INSERT OR IGNORE INTO store_migrations (name, done_at) VALUES (?, ?)",
+                                 [MIGRATION, datetime.now(timezone.utc).isoformat(timespec="seconds")])
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
     for statement in _statements(COMPAT_TRIGGERS):
         conn.execute(statement)
 
