@@ -8,7 +8,8 @@ report. Now:
 - ``cells`` is a WITHOUT ROWID table keyed by (report, key) with no other index. ``tbl``, ``row_key``
   and ``col_key`` are virtual columns computed from ``key``; ``blank`` from ``value`` and ``invalid``;
   ``raw`` from ``raw_text``, which is NULL when the raw text is just the integer value's text (“26”
-  for 26), the common case. ``SELECT *``, Datasette and every query see the same columns as before.
+  for 26), the common case; ``at`` from ``at_data``, which drops the key names every cell repeats
+  (``[1,2,3,2]`` for ``{"table":2,"row":3,"col":2}``, see :data:`AT_SHAPES`). ``SELECT *``, Datasette and every query see the same columns as before.
 - ``rule_checks`` (WITHOUT ROWID, keyed by report, rule, scope) keeps status and severity; a failure's
   message as its text, any other message as a template in ``rule_texts`` (its numbers replaced by
   ``%s``) plus the numbers in ``args``; the cell list as its id in ``rule_texts`` (each list once). The
@@ -53,6 +54,29 @@ ROW_SQL = f"CASE WHEN instr(key, '.') = 0 THEN '' ELSE {_part(_REST1)} END"
 COL_SQL = f"CASE WHEN instr(key, '.') = 0 OR instr({_REST1}, '.') = 0 THEN '' ELSE {_part(_REST2)} END"
 
 
+# Provenance shapes whose key names every cell of a document repeats: such an ``at`` is kept as
+# ``[shape, value, …]`` (its integers only) and read back as the same JSON object.
+AT_SHAPES: dict[int, tuple[str, ...]] = {1: ("table", "row", "col"), 2: ("line", "col"), 3: ("line",)}
+
+
+def _at_sql(col: str) -> str:
+    """SQL: the ``at`` JSON object from the stored ``col`` (packed or as it is)."""
+    whens = " ".join(
+        f"WHEN {i} THEN json_object({', '.join(f'{k!r}, json_extract({col}, {chr(39)}$[{j + 1}]{chr(39)})' for j, k in enumerate(keys))})"
+        for i, keys in AT_SHAPES.items())
+    return f"CASE WHEN substr({col}, 1, 1) = '[' THEN CASE json_extract({col}, '$[0]') {whens} END ELSE {col} END"
+
+
+def pack_at(at: dict[str, Any]) -> str:
+    """What ``cells.at_data`` keeps for a cell's provenance: its values alone for a known shape of
+    integers, else the minified JSON object."""
+    keys = tuple(at)
+    for shape, names in AT_SHAPES.items():
+        if keys == names and all(type(v) is int for v in at.values()):
+            return json.dumps([shape, *at.values()], separators=(",", ":"))
+    return json.dumps(at, ensure_ascii=False, separators=(",", ":"))
+
+
 def cells_ddl(name: str = "cells") -> str:
     return f"""
 CREATE TABLE IF NOT EXISTS [{name}] (
@@ -65,9 +89,10 @@ CREATE TABLE IF NOT EXISTS [{name}] (
     raw TEXT GENERATED ALWAYS AS (CASE WHEN raw_text IS NULL THEN CAST(value AS TEXT) ELSE raw_text END) VIRTUAL,
     blank INTEGER GENERATED ALWAYS AS (value IS NULL AND invalid = 0) VIRTUAL,
     invalid INTEGER NOT NULL DEFAULT 0,
-    at TEXT,
+    at TEXT GENERATED ALWAYS AS ({_at_sql("at_data")}) VIRTUAL,
     inferred INTEGER NOT NULL DEFAULT 0,
     raw_text TEXT,
+    at_data TEXT,
     PRIMARY KEY (report, key)
 ) WITHOUT ROWID;
 """
@@ -124,7 +149,7 @@ CREATE TEMP TRIGGER IF NOT EXISTS rule_results_delete INSTEAD OF DELETE ON rule_
 END;
 """
 
-CELL_COLUMNS = ("report", "key", "value", "raw_text", "invalid", "at", "inferred")
+CELL_COLUMNS = ("report", "key", "value", "raw_text", "invalid", "at_data", "inferred")
 RULE_COLUMNS = ("report", "rule", "scope", "status", "severity", "message", "args", "cells")
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -236,15 +261,27 @@ def _statements(script: str) -> Iterator[str]:
             buf = ""
 
 
+def _pack_at_sql(col: str) -> str:
+    """SQL: :func:`pack_at` for a stored JSON text ``col`` (the packed form only where every value
+    is an integer and it reads back as the very same object)."""
+    cases = []
+    for i, keys in AT_SHAPES.items():
+        packed = f"json_array({i}, {', '.join(f'json_extract({col}, {chr(39)}$.{k}{chr(39)})' for k in keys)})"
+        ints = " AND ".join(f"json_type({col}, '$.{k}') = 'integer'" for k in keys)
+        cases.append(f"WHEN {ints} AND {_at_sql(packed)} = json({col}) THEN {packed}")
+    return (f"CASE WHEN NOT json_valid({col}) OR json_type({col}) != 'object' THEN {col} "
+            f"{' '.join(cases)} ELSE json({col}) END")
+
+
 def _migrate_cells(conn: sqlite3.Connection) -> int:
     cols = {r[1] for r in conn.execute("PRAGMA table_info(cells)")}
     inferred = "inferred" if "inferred" in cols else "0"
     conn.execute(cells_ddl("cells_compact"))
     conn.execute(
-        "INSERT INTO cells_compact (report, key, value, raw_text, invalid, at, inferred) "
+        "INSERT INTO cells_compact (report, key, value, raw_text, invalid, at_data, inferred) "
         "SELECT report, key, value, "
         "CASE WHEN typeof(value) = 'integer' AND raw = CAST(value AS TEXT) THEN NULL ELSE raw END, "
-        f"invalid, CASE WHEN json_valid(at) THEN json(at) ELSE at END, {inferred} FROM cells")
+        f"invalid, {_pack_at_sql('at')}, {inferred} FROM cells")
     (n,) = conn.execute("SELECT count(*) FROM cells").fetchone()
     (differ,) = conn.execute(
         "SELECT count(*) FROM cells o LEFT JOIN cells_compact c ON c.report = o.report AND c.key = o.key "

@@ -232,7 +232,7 @@ class Store:
             # tbl/row_key/col_key, blank and raw (when it is the value's text) are derived (crawler.compact)
             value = _json_value(c.value)
             yield {"report": rid, "key": c.key, "value": value, "raw_text": compact.raw_text(value, c.raw),
-                   "invalid": int(c.invalid), "at": json.dumps(c.at, ensure_ascii=False, separators=(",", ":")),
+                   "invalid": int(c.invalid), "at_data": compact.pack_at(c.at),
                    "inferred": int(c.inferred)}
 
     @staticmethod

@@ -80,6 +80,8 @@ def old_database(path) -> tuple[list[tuple], list[tuple]]:
         (rid, "t9.x.glued", "t9", "x", "glued", 64, "640020470", 0, 0, '{"by": ["T3-BALANCE·total"]}', 1),
         (rid, "t9.x.blank", "t9", "x", "blank", None, "", 1, 0, None, 0),
         (rid, "lonely", "lonely", "", "", 3, "3", 0, 0, "{}", 0),
+        (rid, "t9.y.order", "t9", "y", "order", 1, "1", 0, 0, '{"col": 2, "line": 1}', 0),  # not a shape's order
+        (rid, "t9.y.sheet", "t9", "y", "sheet", 2, "2", 0, 0, '{"table": "表2", "row": 1, "col": 2}', 0),
     ]
     rules += [
         (rid, "X-PCT", "all", "pass", "warning", "占比 12.5% 与 100% 相符（3 项）", '["t9.x.raw"]'),
@@ -99,12 +101,19 @@ def old_database(path) -> tuple[list[tuple], list[tuple]]:
     return sorted(cells, key=repr), sorted(rules, key=repr)
 
 
+def parsed(at: str | None):
+    try:
+        return json.loads(at) if at else at
+    except ValueError:
+        return ("text", at)
+
+
 def same_cells(got: list[tuple], want: list[tuple]) -> None:
     assert len(got) == len(want)
     for g, w in zip(got, want):
         assert g[:9] + g[10:] == w[:9] + w[10:]
         assert type(g[5]) is type(w[5])  # 7 stays an integer, 25.1 a real
-        assert (json.loads(g[9]) if g[9] else g[9]) == (json.loads(w[9]) if w[9] else w[9])
+        assert parsed(g[9]) == parsed(w[9])  # the same JSON (minified now), or the same text
 
 
 def test_an_old_database_is_migrated_once_with_every_cell_and_rule_result_identical(tmp_path):
@@ -129,6 +138,10 @@ def test_an_old_database_is_migrated_once_with_every_cell_and_rule_result_identi
     assert conn.execute("SELECT raw_text FROM cells WHERE key = 't9.x.raw'").fetchone() == ("251000元",)
     assert conn.execute("SELECT raw_text FROM cells WHERE key = 't9.x.zero'").fetchone() == ("07",)
     assert conn.execute("SELECT count(*) FROM cells WHERE raw_text IS NULL").fetchone()[0] > 400
+    assert conn.execute("SELECT count(*) FROM cells WHERE at_data LIKE '[%'").fetchone()[0] > 400
+    assert conn.execute("SELECT at_data, at FROM cells WHERE key = 't9.x.raw'").fetchone() == ('[2,1,2]', '{"line":1,"col":2}')
+    for key in ("t9.x.zero", "t9.x.glued", "t9.y.order", "t9.y.sheet"):  # kept as they were
+        assert not conn.execute("SELECT at_data FROM cells WHERE key = ?", [key]).fetchone()[0].startswith("[")
     assert conn.execute("SELECT typeof(message) FROM rule_checks WHERE rule = 'X-PCT'").fetchone() == ("integer",)
     assert conn.execute("SELECT message FROM rule_checks WHERE rule = 'X-FAIL'").fetchone() == ("相差 3，不符",)
     assert conn.execute("SELECT typeof(message) FROM rule_checks WHERE rule = 'X-MANY'").fetchone() == ("text",)
