@@ -9,7 +9,8 @@ report. Now:
   and ``col_key`` are virtual columns computed from ``key``; ``blank`` from ``value`` and ``invalid``;
   ``raw`` from ``raw_text``, which is NULL when the raw text is just the integer value's text (“26”
   for 26), the common case; ``at`` from ``at_data``, which drops the key names every cell repeats
-  (``[1,2,3,2]`` for ``{"table":2,"row":3,"col":2}``, see :data:`AT_SHAPES`). ``SELECT *``, Datasette and every query see the same columns as before.
+  (``[1,2,3,2]`` for ``{"table":2,"row":3,"col":2}``, see :data:`AT_SHAPES`). ``SELECT *``,
+  Datasette and every query see the same columns as before.
 - ``rule_checks`` (WITHOUT ROWID, keyed by report, rule, scope) keeps status and severity; a failure's
   message as its text, any other message as a template in ``rule_texts`` (its numbers replaced by
   ``%s``) plus the numbers in ``args``; the cell list as its id in ``rule_texts`` (each list once). The
@@ -55,7 +56,8 @@ COL_SQL = f"CASE WHEN instr(key, '.') = 0 OR instr({_REST1}, '.') = 0 THEN '' EL
 
 
 # Provenance shapes whose key names every cell of a document repeats: such an ``at`` is kept as
-# ``[shape, value, …]`` (its integers only) and read back as the same JSON object.
+# ``[shape, value, …]`` (its integers only) and read back as the same JSON object. The shapes are part of
+# the table's definition (the ``at`` column's expression): never renumber one; a new one needs a rebuild.
 AT_SHAPES: dict[int, tuple[str, ...]] = {1: ("table", "row", "col"), 2: ("line", "col"), 3: ("line",)}
 
 
@@ -72,7 +74,7 @@ def pack_at(at: dict[str, Any]) -> str:
     integers, else the minified JSON object."""
     keys = tuple(at)
     for shape, names in AT_SHAPES.items():
-        if keys == names and all(type(v) is int for v in at.values()):
+        if keys == names and all(type(v) is int and -2**63 <= v < 2**63 for v in at.values()):
             return json.dumps([shape, *at.values()], separators=(",", ":"))
     return json.dumps(at, ensure_ascii=False, separators=(",", ":"))
 
