@@ -155,11 +155,12 @@ def _clone_report(store, template: str, digest: str, url: str, code: str, unit: 
                "parser_version, digest, parsed_at) SELECT ?, ?, ?, ?, ?, ?, title, format, published, kind, status, "
                "errors_failed, warnings_failed, incomplete, error_code, error_message, notes, text, parser_version, "
                "digest, parsed_at FROM reports WHERE id = ?", [rid, digest, url, code, unit, year, template])
-    db.execute("INSERT OR IGNORE INTO cells (report, key, tbl, row_key, col_key, value, raw, blank, invalid, at) "
-               "SELECT ?, key, tbl, row_key, col_key, value, raw, blank, invalid, at FROM cells WHERE report = ?",
+    # the stored columns of the compact tables (crawler/compact.py), as the store writes them
+    db.execute("INSERT OR IGNORE INTO cells (report, key, value, raw_text, invalid, at_data, inferred) "
+               "SELECT ?, key, value, raw_text, invalid, at_data, inferred FROM cells WHERE report = ?",
                [rid, template])
-    db.execute("INSERT OR IGNORE INTO rule_results (report, rule, scope, status, severity, message, cells) "
-               "SELECT ?, rule, scope, status, severity, message, cells FROM rule_results WHERE report = ?",
+    db.execute("INSERT OR IGNORE INTO rule_checks (report, rule, scope, status, severity, message, args, cells) "
+               "SELECT ?, rule, scope, status, severity, message, args, cells FROM rule_checks WHERE report = ?",
                [rid, template])
 
 

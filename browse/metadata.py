@@ -261,6 +261,8 @@ def build_metadata(database: str = "nianbao") -> dict[str, Any]:
                 "row_key": "行", "col_key": "列", "value": "数值（空白或无法识别时为空）", "raw": "原文",
                 "blank": "空白（1 = 空白，按规则多数按 0 计）", "invalid": "无效（原文不是数字，如 1O）",
                 "at": "在文档中的位置（JSON）",
+                "raw_text": "原文，仅在与数值的文字不同时保存（raw 列总是完整原文）",
+                "at_data": "位置的存储形式（at 列总是完整 JSON）",
             },
         },
         "cells_long": {
@@ -342,6 +344,9 @@ def build_metadata(database: str = "nianbao") -> dict[str, Any]:
         },
         "fingerprint_bands": {"title": "指纹分段索引", "hidden": True},
         "hints_told": {"title": "已告知的提示", "hidden": True},
+        # the storage behind the rule_results view (crawler/compact.py): read rule_results instead
+        "rule_checks": {"title": "校验结果（存储形式）", "hidden": True},
+        "rule_texts": {"title": "校验说明模板与单元格列表", "hidden": True},
         "documents": {
             "title": "原始文档",
             "description": "抓取到的原始文档（按内容 SHA-256 存一次）。",

@@ -34,30 +34,7 @@ CREATE TABLE IF NOT EXISTS reports (
     digest TEXT,
     parsed_at TEXT
 );
-CREATE TABLE IF NOT EXISTS cells (
-    report TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    tbl TEXT NOT NULL,
-    row_key TEXT NOT NULL,
-    col_key TEXT NOT NULL,
-    value NUMERIC,
-    raw TEXT,
-    blank INTEGER NOT NULL DEFAULT 0,
-    invalid INTEGER NOT NULL DEFAULT 0,
-    at TEXT,
-    inferred INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (report, key)
-);
-CREATE TABLE IF NOT EXISTS rule_results (
-    report TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-    rule TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    status TEXT NOT NULL,
-    severity TEXT NOT NULL,
-    message TEXT,
-    cells TEXT,
-    PRIMARY KEY (report, rule, scope)
-);
+-- cells and rule_results: crawler/compact.py (compact tables; rule_results is a view)
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     started TEXT NOT NULL,
@@ -136,5 +113,3 @@ CREATE INDEX IF NOT EXISTS reports_unit_year ON reports(unit, year);
 CREATE INDEX IF NOT EXISTS reports_unit_code_year ON reports(unit_code, year);
 CREATE INDEX IF NOT EXISTS reports_uncoded_unit_year ON reports(unit, year) WHERE unit_code IS NULL;
 CREATE INDEX IF NOT EXISTS reports_document ON reports(document);
-CREATE INDEX IF NOT EXISTS cells_key ON cells(key);
-CREATE INDEX IF NOT EXISTS rule_results_failed ON rule_results(status, severity);

@@ -22,7 +22,7 @@ import sqlite_utils
 from parsers import PARSER_VERSION
 from parsers.model import Cell, ParseFailure, Report, RuleResult
 
-from . import fetchlog, fingerprints, rawcodec, searchtext
+from . import compact, fetchlog, fingerprints, rawcodec, searchtext
 from .transactions import atomic
 
 SCHEMA = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")  # the tables, as data
@@ -71,8 +71,7 @@ class Store:
         conn.executescript(SCHEMA)
         conn.executescript(fingerprints.SCHEMA)  # per-report similarity fingerprints (COPY-* rules)
         rawcodec.ensure(conn)  # raw documents compressed (an older database is migrated once)
-        if "inferred" not in {c[1] for c in conn.execute("PRAGMA table_info(cells)")}:  # a store made before it
-            conn.execute("ALTER TABLE cells ADD COLUMN inferred INTEGER NOT NULL DEFAULT 0")
+        compact.ensure(conn)  # cells and rule results without redundancy (an older database is migrated once)
         searchtext.register(conn)  # the full-text index's triggers segment text with it (browse.views)
         fetchlog.ensure(conn)  # fetch outcomes summarised per unit and night
 
@@ -149,7 +148,7 @@ class Store:
                         fingerprints.save(self, rid, report, unit_code)
                     continue
                 self.db.execute("DELETE FROM cells WHERE report = ?", [rid])
-                self.db.execute("DELETE FROM rule_results WHERE report = ?", [rid])
+                self.db.execute("DELETE FROM rule_checks WHERE report = ?", [rid])
                 self._insert("reports", [row], upsert_key="id")
                 self._insert("cells", list(self._cell_rows(rid, report.cells.values())))
                 self._write_rules(rid, report.rules, report)
@@ -160,7 +159,7 @@ class Store:
                 f"SELECT id FROM reports WHERE document = ? AND id NOT IN ({placeholders})", [document, *ids])]
             for rid in stale:
                 self.db.execute("DELETE FROM cells WHERE report = ?", [rid])
-                self.db.execute("DELETE FROM rule_results WHERE report = ?", [rid])
+                self.db.execute("DELETE FROM rule_checks WHERE report = ?", [rid])
                 self.db.execute("DELETE FROM reports WHERE id = ?", [rid])
         return ids
 
@@ -183,8 +182,10 @@ class Store:
             self._write_rules(rid, report.rules, report)
 
     def _write_rules(self, report_id: str, results: list[RuleResult], report: Report | None = None) -> None:
-        self.db.execute("DELETE FROM rule_results WHERE report = ?", [report_id])
-        self._insert("rule_results", list(self._rule_rows(report_id, results)))
+        self.db.execute("DELETE FROM rule_checks WHERE report = ?", [report_id])
+        self.db.conn.executemany(
+            f"INSERT INTO rule_checks ({', '.join(compact.RULE_COLUMNS)}) VALUES ({', '.join('?' * len(compact.RULE_COLUMNS))})",
+            list(compact.rule_rows(self.db.conn, self._rule_rows(report_id, results))))
         errors = sum(1 for r in results if r.status == "fail" and r.severity == "error")
         warnings = sum(1 for r in results if r.status == "fail" and r.severity == "warning")
         report = report or self.load_report(report_id)
@@ -228,10 +229,11 @@ class Store:
     @staticmethod
     def _cell_rows(rid: str, cells) -> Iterator[dict[str, Any]]:
         for c in cells:
-            tbl, row_key, col_key = (c.key.split(".") + ["", ""])[:3]
-            yield {"report": rid, "key": c.key, "tbl": tbl, "row_key": row_key, "col_key": col_key,
-                   "value": _json_value(c.value), "raw": c.raw, "blank": int(c.blank), "invalid": int(c.invalid),
-                   "at": json.dumps(c.at, ensure_ascii=False), "inferred": int(c.inferred)}
+            # tbl/row_key/col_key, blank and raw (when it is the value's text) are derived (crawler.compact)
+            value = _json_value(c.value)
+            yield {"report": rid, "key": c.key, "value": value, "raw_text": compact.raw_text(value, c.raw),
+                   "invalid": int(c.invalid), "at_data": compact.pack_at(c.at),
+                   "inferred": int(c.inferred)}
 
     @staticmethod
     def _rule_rows(rid: str, results: list[RuleResult]) -> Iterator[dict[str, Any]]:

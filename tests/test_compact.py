@@ -1,0 +1,208 @@
+"""Cells and rule results stored compactly (crawler/compact.py): the same rows read back, an old database
+migrated in place once with every cell and rule result identical, a migration that would change a row
+refused with the old layout kept."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from browse.views import prepare
+from crawler import compact
+from crawler.store import Store
+
+from .conftest import REAL, seed_path
+
+# cells and rule_results as older versions created them (crawler/schema.sql before the compact layout)
+OLD_LAYOUT = """
+CREATE TABLE cells (
+    report TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    tbl TEXT NOT NULL,
+    row_key TEXT NOT NULL,
+    col_key TEXT NOT NULL,
+    value NUMERIC,
+    raw TEXT,
+    blank INTEGER NOT NULL DEFAULT 0,
+    invalid INTEGER NOT NULL DEFAULT 0,
+    at TEXT,
+    inferred INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (report, key)
+);
+CREATE TABLE rule_results (
+    report TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    rule TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    status TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    message TEXT,
+    cells TEXT,
+    PRIMARY KEY (report, rule, scope)
+);
+CREATE INDEX cells_key ON cells(key);
+CREATE INDEX rule_results_failed ON rule_results(status, severity);
+"""
+CELL_COLS = "report, key, tbl, row_key, col_key, value, raw, blank, invalid, at, inferred"
+RULE_COLS = "report, rule, scope, status, severity, message, cells"
+
+
+def parsed_db(path) -> None:
+    docs = [str(seed_path("000")), str(seed_path("004")), str(REAL / "reports" / "shanghai-bgt-2019.html")]
+    result = CliRunner().invoke(main, ["parse", "--db", str(path), *docs])
+    assert result.exit_code == 0, result.output
+
+
+def rows(path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(conn.execute(sql).fetchall(), key=repr)
+    finally:
+        conn.close()
+
+
+def old_database(path) -> tuple[list[tuple], list[tuple]]:
+    """A database as an older nianbao left it: cells and rule results in the old tables, written as the old
+    writer did (``at`` with spaces), plus the rows the compact layout must take care with."""
+    parsed_db(path)
+    prepare(path)  # Datasette's views, which name cells and rule_results
+    cells = rows(path, f"SELECT {CELL_COLS} FROM cells")
+    rules = rows(path, f"SELECT {RULE_COLS} FROM rule_results")
+    rid = cells[0][0]
+    cells = [c[:9] + (json.dumps(json.loads(c[9]), ensure_ascii=False),) + c[10:] for c in cells]
+    cells += [  # a raw text unlike the value, a decimal, an unreadable cell, an inferred one, a key of one part
+        (rid, "t9.x.raw", "t9", "x", "raw", 25.1, "251000元", 0, 0, '{"line": 1, "col": 2}', 0),
+        (rid, "t9.x.zero", "t9", "x", "zero", 7, "07", 0, 0, '{"page": 2, "bbox": [1.5, 2, 3, 4]}', 0),
+        (rid, "t9.x.bad", "t9", "x", "bad", None, "1O", 0, 1, '{"line": 3}', 0),
+        (rid, "t9.x.glued", "t9", "x", "glued", 64, "640020470", 0, 0, '{"by": ["T3-BALANCE·total"]}', 1),
+        (rid, "t9.x.blank", "t9", "x", "blank", None, "", 1, 0, None, 0),
+        (rid, "lonely", "lonely", "", "", 3, "3", 0, 0, "{}", 0),
+        (rid, "t9.y.order", "t9", "y", "order", 1, "1", 0, 0, '{"col": 2, "line": 1}', 0),  # not a shape's order
+        (rid, "t9.y.sheet", "t9", "y", "sheet", 2, "2", 0, 0, '{"table": "表2", "row": 1, "col": 2}', 0),
+    ]
+    rules += [
+        (rid, "X-PCT", "all", "pass", "warning", "占比 12.5% 与 100% 相符（3 项）", '["t9.x.raw"]'),
+        (rid, "X-FAIL", "all", "fail", "error", "相差 3，不符", '["t9.x.raw", "t9.x.zero"]'),
+        (rid, "X-NONE", "all", "not_assessable", "error", None, None),
+        (rid, "X-MANY", "all", "pass", "error", " + ".join(str(i) for i in range(40)), "[]"),
+    ]
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        DROP TABLE cells; DROP VIEW rule_results; DROP TABLE rule_checks; DROP TABLE rule_texts;
+        DELETE FROM store_migrations WHERE name = 'compact_cells';""")
+    conn.executescript(OLD_LAYOUT)
+    conn.executemany(f"INSERT INTO cells ({CELL_COLS}) VALUES ({', '.join('?' * 11)})", cells)
+    conn.executemany(f"INSERT INTO rule_results ({RULE_COLS}) VALUES ({', '.join('?' * 7)})", rules)
+    conn.commit()
+    conn.close()
+    return sorted(cells, key=repr), sorted(rules, key=repr)
+
+
+def parsed(at: str | None):
+    try:
+        return json.loads(at) if at else at
+    except ValueError:
+        return ("text", at)
+
+
+def same_cells(got: list[tuple], want: list[tuple]) -> None:
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g[:9] + g[10:] == w[:9] + w[10:]
+        assert type(g[5]) is type(w[5])  # 7 stays an integer, 25.1 a real
+        assert parsed(g[9]) == parsed(w[9])  # the same JSON (minified now), or the same text
+
+
+def test_an_old_database_is_migrated_once_with_every_cell_and_rule_result_identical(tmp_path):
+    path = tmp_path / "old.db"
+    cells, rules = old_database(path)
+    assert len(cells) > 400 and len(rules) > 100
+    views = {v: rows(path, f"SELECT * FROM {v}") for v in ("report_overview", "rule_failures", "cells_long")}
+    assert all(views.values())
+
+    store = Store(path)  # migrates
+    conn = store.db.conn
+    assert conn.execute("SELECT 1 FROM store_migrations WHERE name = 'compact_cells'").fetchone()
+    kinds = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE name IN "
+                              "('cells', 'rule_results', 'cells_key', 'rule_results_failed', 'rule_results_old')"))
+    assert kinds == {"cells": "table", "rule_results": "view"}
+    # writing through the view is the Store connection's own (TEMP triggers): the file keeps none
+    assert not conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'rule_results'").fetchall()
+    same_cells(rows(path, f"SELECT {CELL_COLS} FROM cells"), cells)
+    assert rows(path, f"SELECT {RULE_COLS} FROM rule_results") == rules
+    assert {v: rows(path, f"SELECT * FROM {v}") for v in views} == views  # the views read through the new tables
+    # the redundancy is gone: raw kept only where it is not the value's text, pass messages as templates
+    assert conn.execute("SELECT raw_text FROM cells WHERE key = 't9.x.raw'").fetchone() == ("251000元",)
+    assert conn.execute("SELECT raw_text FROM cells WHERE key = 't9.x.zero'").fetchone() == ("07",)
+    assert conn.execute("SELECT count(*) FROM cells WHERE raw_text IS NULL").fetchone()[0] > 400
+    assert conn.execute("SELECT count(*) FROM cells WHERE at_data LIKE '[%'").fetchone()[0] > 400
+    assert conn.execute("SELECT at_data, at FROM cells WHERE key = 't9.x.raw'").fetchone() == ('[2,1,2]', '{"line":1,"col":2}')
+    for key in ("t9.x.zero", "t9.x.glued", "t9.y.order", "t9.y.sheet"):  # kept as they were
+        assert not conn.execute("SELECT at_data FROM cells WHERE key = ?", [key]).fetchone()[0].startswith("[")
+    assert conn.execute("SELECT typeof(message) FROM rule_checks WHERE rule = 'X-PCT'").fetchone() == ("integer",)
+    assert conn.execute("SELECT message FROM rule_checks WHERE rule = 'X-FAIL'").fetchone() == ("相差 3，不符",)
+    assert conn.execute("SELECT typeof(message) FROM rule_checks WHERE rule = 'X-MANY'").fetchone() == ("text",)
+    assert conn.execute("SELECT count(DISTINCT cells) FROM rule_checks").fetchone()[0] < len(rules) / 2
+    # readers that go through the store see the same report, and a second open changes nothing
+    rid = cells[0][0]
+    report = store.load_report(rid)
+    assert report.cells["t9.x.raw"].raw == "251000元" and report.cells["t9.x.glued"].inferred
+    assert report.cells["t9.x.bad"].invalid and report.cells["t9.x.zero"].at == {"page": 2, "bbox": [1.5, 2, 3, 4]}
+    store.close()
+    Store(path).close()
+    same_cells(rows(path, f"SELECT {CELL_COLS} FROM cells"), cells)
+    assert rows(path, f"SELECT {RULE_COLS} FROM rule_results") == rules
+
+
+def test_a_migration_that_would_change_a_row_is_refused_and_the_old_layout_kept(tmp_path):
+    path = tmp_path / "old.db"
+    cells, _ = old_database(path)
+    conn = sqlite3.connect(path)
+    # a row the compact layout cannot hold: its stored parts disagree with its key
+    conn.execute("UPDATE cells SET row_key = 'other' WHERE key = 't9.x.raw'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(RuntimeError, match="would not read back the same"):
+        Store(path)
+    kinds = dict(rows(path, "SELECT name, type FROM sqlite_master WHERE name IN ('cells', 'rule_results', 'cells_key')"))
+    assert kinds == {"cells": "table", "rule_results": "table", "cells_key": "index"}
+    assert len(rows(path, "SELECT * FROM cells")) == len(cells)
+    assert not rows(path, "SELECT * FROM store_migrations WHERE name = 'compact_cells'")
+
+
+def test_writers_through_the_old_names_still_work(tmp_path):
+    path = tmp_path / "n.db"
+    parsed_db(path)
+    store = Store(path)
+    rid = store.report_ids()[0]
+    db = store.db
+    with store.transaction():
+        db.execute("INSERT INTO rule_results (report, rule, scope, status, severity, message, cells) "
+                   "VALUES (?, 'X', 'all', 'pass', 'error', '100%', '[]')", [rid])
+        db.execute("UPDATE rule_results SET status = 'fail' WHERE report = ? AND rule = 'X'", [rid])
+        db.execute("UPDATE cells SET value = 999 WHERE report = ? AND key = 't3.new.total'", [rid])
+    assert db.execute("SELECT status, message, cells FROM rule_results WHERE rule = 'X'").fetchone() == ("fail", "100%", "[]")
+    assert db.execute("SELECT raw, blank FROM cells WHERE report = ? AND key = 't3.new.total'", [rid]).fetchone() == ("999", 0)
+    with store.transaction():
+        db.execute("DELETE FROM rule_results WHERE rule = 'X'")
+    assert db.execute("SELECT count(*) FROM rule_checks WHERE rule = 'X'").fetchone() == (0,)
+    with store.transaction():  # deleting a report takes its cells and rule results along
+        db.execute("DELETE FROM reports WHERE id = ?", [rid])
+    assert db.execute("SELECT count(*) FROM cells WHERE report = ?", [rid]).fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM rule_results WHERE report = ?", [rid]).fetchone() == (0,)
+    store.close()
+
+
+@pytest.mark.parametrize("message", ["表三·总计列：本年新收 26 + 上年结转 0 = 26，与办理结果总计 26相符",
+                                     "占比 12.5% 与 100%", "发布于 2024-01-20，未超过截止日期 2024-01-31", "没有数字",
+                                     "0.50 与 007 与 18446744073709551616"])
+def test_a_message_template_gives_the_message_back_in_sqlite(message):
+    tpl, args = compact.template(message)
+    conn = sqlite3.connect(":memory:")
+    args_json = json.dumps(args)
+    back = conn.execute(f"SELECT printf(?, {', '.join(f'json_extract(?, {chr(39)}$[{i}]{chr(39)})' for i in range(compact.MAX_ARGS))})",
+                        [tpl, *[args_json] * compact.MAX_ARGS]).fetchone()[0]
+    assert back == message
