@@ -138,3 +138,5 @@ CREATE INDEX IF NOT EXISTS reports_uncoded_unit_year ON reports(unit, year) WHER
 CREATE INDEX IF NOT EXISTS reports_document ON reports(document);
 CREATE INDEX IF NOT EXISTS cells_key ON cells(key);
 CREATE INDEX IF NOT EXISTS rule_results_failed ON rule_results(status, severity);
+-- a unit's county (fingerprints.unit_info, per report): without it every report scanned the whole registry
+CREATE INDEX IF NOT EXISTS units_county ON units(county_code, code);
