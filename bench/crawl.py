@@ -305,13 +305,13 @@ def write_registry(web, path: Path, *, generated_only: bool) -> tuple[int, int, 
     return len(data["units"]), len(sites), keep
 
 
-def start_web(scale: int, *, prerender: bool = False):
+def start_web(scale: int, *, prerender: bool = False, keepalive_timeout: float = 75.0):
     from demo.sites import build_world
     from demo.web import DemoWeb
 
     t0 = time.perf_counter()
     world = build_world(scale=scale)
-    web = DemoWeb(world, prerender=prerender).start()
+    web = DemoWeb(world, prerender=prerender, keepalive_timeout=keepalive_timeout).start()
     return web, time.perf_counter() - t0
 
 

@@ -170,7 +170,9 @@ def one_size(bench, target_units: int, work: Path) -> dict[str, Any]:
     """Generate the previous night for half of a world of ``target_units``, crawl the whole; figures."""
     sites = max(2, round(target_units / UNITS_PER_SITE))
     print(f"-- {target_units:,} units wanted: build_world(scale={sites}) --")
-    web, took = bench.start_web(sites)
+    # 16,000 listening sockets leave few descriptors under RLIMIT_NOFILE (20,000 here) for connections: the
+    # crawl keeps one idle keep-alive connection per site visited, so the server closes idle ones soon
+    web, took = bench.start_web(sites, keepalive_timeout=5.0)
     try:
         registry = work / f"national-{target_units}-registry.yaml"
         units, nsites, codes = bench.write_registry(web, registry, generated_only=True)

@@ -24,7 +24,7 @@ def match_unit(name: str | None, page_unit: Unit | None, registry: Registry | No
     if not name or page_unit is None or registry is None:
         return None
     county = registry.county_of(page_unit)
-    pool = [page_unit] + [u for u in registry.units if u is not page_unit and registry.county_of(u) is county]
+    pool = [page_unit] + [u for u in registry.county_units(county) if u is not page_unit]
     wanted = _norm(name)
     cname = _norm(county.name).removesuffix("人民政府")
     variants = {wanted, wanted.removesuffix("人民政府")}

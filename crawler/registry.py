@@ -76,6 +76,15 @@ class Registry:
     def children(self, code: str) -> list[Unit]:
         return [u for u in self.units if u.parent == code]
 
+    def county_units(self, county: Unit) -> list[Unit]:
+        """Every unit whose county is ``county`` (itself included), in registry order; the index is built
+        once, so a per-document lookup does not walk the national registry."""
+        if not hasattr(self, "_by_county"):
+            self._by_county: dict[str, list[Unit]] = {}
+            for u in self.units:
+                self._by_county.setdefault(self.county_of(u).code, []).append(u)
+        return self._by_county.get(county.code, [])
+
     def county_of(self, unit: Unit) -> Unit:
         """The county a unit belongs to (itself for a county)."""
         seen = set()

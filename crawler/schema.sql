@@ -113,3 +113,5 @@ CREATE INDEX IF NOT EXISTS reports_unit_year ON reports(unit, year);
 CREATE INDEX IF NOT EXISTS reports_unit_code_year ON reports(unit_code, year);
 CREATE INDEX IF NOT EXISTS reports_uncoded_unit_year ON reports(unit, year) WHERE unit_code IS NULL;
 CREATE INDEX IF NOT EXISTS reports_document ON reports(document);
+-- a unit's county (fingerprints.unit_info, per report): without it every report scanned the whole registry
+CREATE INDEX IF NOT EXISTS units_county ON units(county_code, code);

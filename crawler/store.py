@@ -67,6 +67,9 @@ class Store:
         # WAL + NORMAL: a crash or power loss can lose the last commits but never corrupts the file, and
         # commits stop waiting for an fsync each (a crawl commits a few times per document)
         conn.execute("PRAGMA synchronous = NORMAL")
+        # a national store is gigabytes: the default 2 MB page cache cannot hold even the inner pages of the
+        # indexes a report touches, so every write re-read them (CPU per unit grew with the store); bounded
+        conn.execute("PRAGMA cache_size = -65536")  # KiB: 64 MB at most, filled only as pages are read
         conn.execute("PRAGMA foreign_keys = ON")
         conn.executescript(SCHEMA)
         conn.executescript(fingerprints.SCHEMA)  # per-report similarity fingerprints (COPY-* rules)

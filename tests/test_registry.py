@@ -81,3 +81,18 @@ def test_registry_import_csv_rows_win(tmp_path):
 def test_registry_import_unknown_county():
     result = CliRunner().invoke(main, ["registry", "import", "--county", "不存在县"])
     assert result.exit_code != 0 and "找不到" in result.output
+
+
+def test_county_units_groups_a_county_with_its_townships_and_departments_only():
+    from crawler.registry import Registry, Unit
+
+    reg = Registry([
+        Unit(code="1", name="甲县人民政府", level="county"),
+        Unit(code="1a", name="城关镇人民政府", level="township", parent="1"),
+        Unit(code="2", name="乙县人民政府", level="county"),
+        Unit(code="1b", name="甲县教育局", level="department", parent="1"),
+        Unit(code="2a", name="城关镇人民政府", level="township", parent="2"),
+    ])
+    assert [u.code for u in reg.county_units(reg.get("1"))] == ["1", "1a", "1b"]
+    assert [u.code for u in reg.county_units(reg.get("2"))] == ["2", "2a"]
+    assert reg.county_units(Unit(code="9", name="丙县人民政府", level="county")) == []
