@@ -17,6 +17,7 @@ from .fetchlog import outcome_counts
 from .registry import load
 from .store import Store
 
+log = logging.getLogger(__name__)
 
 @dataclass
 class CrawlResult:
@@ -54,12 +55,29 @@ def _progress_table(stats: dict[str, Any], units_total: int, units_seen: int, qu
     return t
 
 
+def raise_open_file_limit() -> tuple[int, int]:
+    """Lift the soft limit on open files to the hard one (often 1,024 vs 1,048,576): a crawl holds a
+    socket per busy host plus the store's files, and a large night would otherwise fail with EMFILE.
+    Returns the (soft, hard) limits now in force."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):  # some systems cap it below the reported hard limit
+            log.warning("could not raise the open-file limit from %d", soft)
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
 def run_crawl(db: str, registry: str, *, units: list[str] | None = None, year: int | None = None,
               jobdir: str | None = None, progress: bool = True, overrides: dict | None = None,
               console: Console | None = None) -> CrawlResult:
     """Crawl the registry's units into the store; returns the run's id, status and Scrapy stats."""
     from spiders.reports import ReportSpider
 
+    raise_open_file_limit()
     reg = load(registry)
     selected = reg.select(units)
     store = Store(db)

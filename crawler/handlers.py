@@ -30,6 +30,12 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     _launched = False
 
+    def __init__(self, crawler) -> None:
+        super().__init__(crawler)
+        # Twisted keeps an idle keep-alive connection 240 s: a national night meets thousands of hosts a
+        # minute, and their idle sockets alone would exhaust the process's file descriptors
+        self._pool.cachedConnectionTimeout = crawler.settings.getfloat("NIANBAO_IDLE_CONNECTION_SECONDS", 20)
+
     async def _maybe_launch_in_thread(self) -> None:  # engine_started, Scrapy ≥ 2.14
         return None
 

@@ -43,6 +43,8 @@ ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 SPIDER_MIDDLEWARES = {"spiders.coverage.ColumnCoverageMiddleware": 10}
 # The pipeline only stores raw bytes and queues them; the parse stage runs beside the crawl
 # ("process"), in the crawl's process after it ("inline"), or not at all ("off": nianbao ingest).
+# seconds an idle keep-alive connection is kept (Twisted's 240 s would hold a socket per host met)
+NIANBAO_IDLE_CONNECTION_SECONDS = float(os.environ.get("NIANBAO_IDLE_CONNECTION_SECONDS", "20"))
 NIANBAO_PARSE = os.environ.get("NIANBAO_PARSE", "process")
 # The parse stage, named as Scrapy names its components: the process is started as ``python -m`` this
 # module, and "inline" calls its ``drain(db, registry)`` (the crawl plumbing does not import the layer above it).
