@@ -9,7 +9,7 @@ from parsers.isolate import parse_isolated
 from parsers.model import Report
 from parsers.rules import Context, check
 
-from . import fingerprints
+from . import fingerprints, pictured
 from .deadlines import default_deadline, level_from_name
 from .store import Store
 
@@ -124,13 +124,14 @@ def reparse(store: Store) -> dict[str, int]:
     counts = {"documents": 0, "changed": 0, "failed": 0}
     for doc in list(store.documents()):
         data = store.document_bytes(doc["sha256"])
-        if data is None:
-            continue
+        if data is None or pictured.read_with_page(store, doc["sha256"]):
+            continue  # (a picture of a page is read again with its page)
         counts["documents"] += 1
         before = store.db.execute("SELECT group_concat(digest) FROM reports WHERE document = ?", [doc["sha256"]]).fetchone()[0]
         code_row = store.db.execute("SELECT unit_code FROM reports WHERE document = ? LIMIT 1", [doc["sha256"]]).fetchone()
         unit_code = code_row[0] if code_row else None
-        report = parse_isolated(data, doc["source"] or doc["name"] or doc["sha256"], name=doc["name"])
+        report = parse_isolated(data, doc["source"] or doc["name"] or doc["sha256"], name=doc["name"],
+                                images=pictured.page_pictures(store, doc["sha256"]))
         reports, report.others = [report, *report.others], []
         # each report keeps the unit it was stored under (a page with several units' reports)
         codes = [(store.db.execute("SELECT unit_code FROM reports WHERE id = ?", [store.report_id(doc["sha256"], i)])

@@ -32,7 +32,7 @@ from typing import Any
 from parsers.isolate import parse_isolated
 from parsers.model import Report
 
-from . import fingerprints
+from . import fingerprints, pictured
 from .attribution import unit_codes
 from .ingest import check_report, fill_from_page, recheck_copied, recheck_next_year
 from .items import ENTRY_FIELDS, PAGE, source_fields
@@ -60,6 +60,8 @@ class Prepared:
     checked: bool = False  # the rules ran on ``report`` already (against the unit's other years)
     # the unit's next-year reports' rule results, re-run now that this year is known: (report id, results)
     rechecks: list[tuple[str, list]] = field(default_factory=list)
+    pictured: Any = None  # the page-and-pictures group this entry belongs to (crawler.pictured.Group)
+    own: tuple[str, dict[str, Any]] | None = None  # a group entry's own url and source row
 
 
 def page_info(body: bytes, url: str, *, content_type: str | None = None, encoding: str | None = None,
@@ -88,6 +90,7 @@ def page_info(body: bytes, url: str, *, content_type: str | None = None, encodin
         "year": entry.get("year") or (report_year(article.title, article.published) if article.title else None),
         "attachments": len(article.attachments),
         "has_report_table": article.has_report_table,
+        **pictured.page_fields(article.attachments),  # pictures in the body that may be its tables
     }
 
 
@@ -119,6 +122,7 @@ class ParseStage:
                     continue
                 if self.store.queued(after=last, limit=1):  # added between the last look and now
                     continue
+                pictured.sweep(self)  # pages whose pictures did not all arrive
                 return self.stats
             last = entries[-1]["id"]
             prepared = []
@@ -158,6 +162,7 @@ class ParseStage:
                     continue
                 if self.store.queued(after=last, limit=1):
                     continue
+                pictured.sweep(self)
                 return self.stats
 
     def _write_batch(self, prepared: list[Prepared]) -> None:
@@ -205,6 +210,8 @@ class ParseStage:
         if body is None:
             return Prepared(entry, item, None, missing=True)
         item.update(self._info(item, body))
+        if (group := pictured.group_of(self, entry, item)) is not None:  # an article whose tables are pictures
+            return pictured.prepare(self, entry, item, group)
         if self.store.is_parsed(digest) or self._page_only(item):
             return Prepared(entry, item, None)
         prepared = Prepared(entry, item, self._parse(item, body))
@@ -233,6 +240,8 @@ class ParseStage:
         store.dequeue(p.entry["id"])
         if p.missing:
             return "missing"
+        if p.pictured is not None:
+            return pictured.write(self, p)
         if store.is_parsed(digest):
             # the same file on another page (a re-publication), or handled before a kill: no new parse
             self._another_page(item, digest)
@@ -298,11 +307,12 @@ class ParseStage:
         return {"unit": unit.name if unit else None, "year": item.get("year"), "published": item.get("published"),
                 "title": item.get("title")}
 
-    def _parse(self, item: dict[str, Any], body: bytes) -> Report:
-        """Parsing only (risky formats in a limited child process), no database."""
+    def _parse(self, item: dict[str, Any], body: bytes, images: dict[str, bytes] | None = None) -> Report:
+        """Parsing only (risky formats in a limited child process), no database; ``images``: a page's pictures."""
         name = item.get("filename") or item["url"].rsplit("/", 1)[-1]
         meta = self._meta(item)
-        report = parse_isolated(body, item["url"], name=name, content_type=item.get("content_type"), meta=meta)
+        report = parse_isolated(body, item["url"], name=name, content_type=item.get("content_type"), meta=meta,
+                                images=images)
         fill_from_page(report, meta)
         return report
 

@@ -198,7 +198,16 @@ class StorePipeline:
             return pending[1] == digest
         if self.store.source_digest(item.url) != digest:
             return False
-        return item.role == PAGE or self.store.is_queued(item.url, digest) or self.store.is_parsed(digest)
+        return (item.role == PAGE or self.store.is_queued(item.url, digest) or self.store.is_parsed(digest)
+                or self._read_with_page(item.url))
+
+    def _read_with_page(self, url: str) -> bool:
+        """A picture in an article's body is never parsed alone: it was read once its page's report was
+        (crawler.pictured), whose document is the page."""
+        return self.store.db.execute(
+            "SELECT 1 FROM sources s JOIN documents d ON d.sha256 = s.sha256 AND d.kind = 'image' "
+            "JOIN sources pg ON pg.url = s.page_url JOIN reports r ON r.document = pg.sha256 "
+            "WHERE s.url = ? AND s.role != ? LIMIT 1", [url, PAGE]).fetchone() is not None
 
     def _prune(self) -> None:
         """The fetch log of old runs goes (NIANBAO_FETCH_KEEP_RUNS); never at the cost of the crawl."""

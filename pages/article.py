@@ -312,12 +312,11 @@ def attachments(sel: Selector, base: str, area_root: Any | None) -> list[Attachm
             src = img.get("src")
             if not src or not is_followable(src) or _ICON.search(src) or in_chrome(img):
                 continue
-            try:  # file-type icons and spacers are small
-                if 0 < int(img.get("width", "999").rstrip("px")) < 50:
-                    continue
-            except ValueError:
-                pass
+            if _small(img):  # file-type icons, bullets and spacers
+                continue
             url = urljoin(base, src)
+            if PurePosixPath(urlsplit(url).path).suffix.lower() in _NOT_TABLES:  # vector art and favicons are never a pasted table
+                continue
             add(Attachment(url, clean(img.get("alt") or img.get("title")) or _name_from_url(url)))
     script = script_text(sel)
     for m in re.finditer(r"""href\s*=\s*\\?["']([^"'\\<>\s]+)\\?["'][^>]*>([^<]*)<""", script):
@@ -325,6 +324,20 @@ def attachments(sel: Selector, base: str, area_root: Any | None) -> list[Attachm
         if url_extension(url) and not is_image_url(url):
             add(_attachment(url, m.group(2)))
     return list(found.values())
+
+
+_NOT_TABLES = (".svg", ".ico")
+
+
+def _small(img: Any) -> bool:
+    """An image declared under 50 pixels wide or 30 high (an icon, a bullet, a spacer)."""
+    for attr, least in (("width", 50), ("height", 30)):
+        try:
+            if 0 < int((img.get(attr) or "999").strip().rstrip("px")) < least:
+                return True
+        except ValueError:
+            pass
+    return False
 
 
 def has_report_table(sel: Selector) -> bool:

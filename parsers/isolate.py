@@ -24,12 +24,17 @@ ISOLATED_KINDS = frozenset({"pdf", "doc", "wps", "image", "xls", "xlsx", "unknow
 
 
 def parse_isolated(data: bytes, source: str, *, name: str | None = None, content_type: str | None = None,
-                   meta: dict | None = None, timeout: float = TIMEOUT, memory_mb: int = MEMORY_MB) -> Report:
-    """Like :func:`parsers.parse_document`, in a child process for risky kinds of document."""
+                   meta: dict | None = None, timeout: float = TIMEOUT, memory_mb: int = MEMORY_MB,
+                   images: dict[str, bytes] | None = None) -> Report:
+    """Like :func:`parsers.parse_document`, in a child process for risky kinds of document (and for any
+    page given ``images``: its pictures are read by the OCR engine)."""
     kind = sniff(data, name or source, content_type)
-    if kind not in ISOLATED_KINDS:
+    if kind not in ISOLATED_KINDS and not images:
         return parse_document(data, source, name=name, content_type=content_type, meta=meta)
-    request = json.dumps({"source": source, "name": name, "content_type": content_type, "meta": meta or {}},
+    pictures = list((images or {}).items())
+    # the pictures' bytes follow the document's on stdin; the request says where each ends
+    request = json.dumps({"source": source, "name": name, "content_type": content_type, "meta": meta or {},
+                          "size": len(data), "images": [[src, len(b)] for src, b in pictures]},
                          ensure_ascii=False).encode()
     # its own session, so LibreOffice grandchildren die with it; no preexec_fn (unsafe with threads):
     # the limit is set from outside before the child has read its input
@@ -41,7 +46,8 @@ def parse_isolated(data: bytes, source: str, *, name: str | None = None, content
     except (OSError, ValueError):
         pass
     try:
-        out, err = proc.communicate(len(request).to_bytes(8, "big") + request + data, timeout=timeout)
+        out, err = proc.communicate(len(request).to_bytes(8, "big") + request + data
+                                    + b"".join(b for _, b in pictures), timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, 9)
         proc.communicate()

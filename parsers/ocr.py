@@ -63,8 +63,9 @@ def _cv():
 # ------------------------------------------------------------------ entry points
 
 
-def layout_from_image(data: bytes, *, page: int = 1) -> Layout:
-    """OCR a picture (.png .jpg .gif .bmp .tif). A multi-page TIFF gives pages ``page``, ``page``+1, …"""
+def layout_from_image(data: bytes, *, page: int = 1, upright: bool = False) -> Layout:
+    """OCR a picture (.png .jpg .gif .bmp .tif). A multi-page TIFF gives pages ``page``, ``page``+1, …
+    ``upright``: a screenshot pasted in a page (no text box in it is upside down)."""
     from PIL import Image, ImageSequence
 
     get_engine()  # fail early and plainly when OCR is not installed
@@ -86,7 +87,7 @@ def layout_from_image(data: bytes, *, page: int = 1) -> Layout:
                 break
             gray, factor = _prepare(frame)
             frames += 1
-            items.extend(items_from_gray(gray, page=page + n, scale=1 / factor))
+            items.extend(items_from_gray(gray, page=page + n, scale=1 / factor, upright=upright))
     except ParseFailure:
         raise
     except Image.DecompressionBombError as e:
@@ -188,11 +189,13 @@ def _prepare(im: Any) -> tuple[Any, float]:
 
 
 def items_from_gray(gray: Any, *, page: int, scale: float = 1.0,
-                    offset: tuple[float, float] = (0.0, 0.0)) -> list[Item]:
+                    offset: tuple[float, float] = (0.0, 0.0), upright: bool = False) -> list[Item]:
     """OCR one greyscale picture. Pixel (x, y) is page position (offset + scale · (x, y))."""
     cv2, np = _cv()
     engine = get_engine()
-    result, _ = engine(gray)
+    # a screenshot pasted in a page is upright: the engine's per-box angle classifier would turn a lone
+    # “6” into a confident “9”; scans and photos keep it (a page may be fed upside down)
+    result, _ = engine(gray, use_cls=not upright)
     boxes = []  # (quad as 4×2 array, text)
     scores = []
     for quad, text, score in result or []:

@@ -33,7 +33,7 @@ def insert_pictures(layout: Layout, images: dict[str, bytes]) -> Layout:
         if data is None:
             continue
         try:
-            picture = layout_from_image(data)
+            picture = layout_from_image(data, upright=True)
         except ParseFailure as failure:
             layout.notes.append(f"图片 {src} 无法识别：{failure.message}")
             continue

@@ -91,41 +91,11 @@ def test_low_confidence_rules_without_ocr():
 
 # ---------------------------------------------------------------- an article whose tables are pictures
 def draw_table(table, size: int = 26, wrap: int = 14) -> bytes:
-    """One report table as a screenshot: ruled cells, merged cells merged, long labels wrapped."""
-    from PIL import Image, ImageDraw, ImageFont
+    """One report table as a screenshot: ruled cells, merged cells merged, long labels wrapped (what the
+    demo web's pictured site serves, demo/pictures.py)."""
+    from demo.pictures import table_png
 
-    from parsers.tables import grid as _grid
-
-    font = ImageFont.truetype(FONT, size)
-    placed = _grid(table)
-    ncols = max(c + cell.colspan for _, c, cell in placed)
-    nrows = max(r + cell.rowspan for r, _, cell in placed)
-    chars = [2] * ncols
-    lines = [1] * nrows
-    for r, c, cell in placed:
-        if cell.colspan == 1:
-            chars[c] = max(chars[c], min(len(cell.text), wrap))
-        if cell.rowspan == 1:
-            lines[r] = max(lines[r], -(-len(cell.text) // wrap))
-    xs, ys = [20], [20]
-    for n in chars:
-        xs.append(xs[-1] + n * size + 24)
-    for n in lines:
-        ys.append(ys[-1] + n * int(size * 1.4) + 24)
-    image = Image.new("L", (xs[-1] + 20, ys[-1] + 20), 255)
-    draw = ImageDraw.Draw(image)
-    for r, c, cell in placed:
-        x0, y0, x1, y1 = xs[c], ys[r], xs[c + cell.colspan], ys[r + cell.rowspan]
-        draw.rectangle((x0, y0, x1, y1), outline=0, width=2)
-        width = max(1, (x1 - x0 - 24) // size)
-        parts = [cell.text[i:i + width] for i in range(0, len(cell.text), width)] or [""]
-        top = (y0 + y1 - len(parts) * int(size * 1.4)) / 2
-        for k, part in enumerate(parts):
-            tw = draw.textlength(part, font=font)
-            draw.text(((x0 + x1 - tw) / 2, top + k * int(size * 1.4)), part, font=font, fill=0)
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
+    return table_png(table, size, wrap)
 
 
 @needs_ocr

@@ -60,6 +60,7 @@ from . import (
     json_api,
     lonsun,
     obstacles,
+    pictured,
     query,
     scripted,
     trs,
@@ -70,7 +71,7 @@ from . import (
 from .trs import scale_ip  # noqa: F401 - the generated sites' addresses (bench/crawl.py)
 
 FAMILIES: tuple[ModuleType, ...] = (trs, xxgk, hanweb, vsb, json_api, query, obstacles, challenged,
-                                    gkmlpt, lonsun, jpaas, truecms, epoint, scripted, hidden)
+                                    gkmlpt, lonsun, jpaas, truecms, epoint, scripted, hidden, pictured)
 _BY_SHAPE = {shape: fam for fam in FAMILIES for shape in fam.SHAPES}
 
 
