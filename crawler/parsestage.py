@@ -69,14 +69,14 @@ def page_info(body: bytes, url: str, *, content_type: str | None = None, encodin
     the list said (``entry``), as a person reading the page would take it."""
     from scrapy.http import HtmlResponse
 
-    from pages.article import parse_article
+    from pages.article import article_metadata
     from pages.titles import report_year
 
     entry = entry or {}
     headers = {"Content-Type": content_type} if content_type else {}
     try:
         response = HtmlResponse(url=url, body=body, headers=headers, encoding=encoding or None)
-        article = parse_article(response)
+        article = article_metadata(response)
     except Exception as exc:  # a page lxml cannot read: the list's word is all there is
         log.info("article %s unreadable: %s", url, exc)
         return {**{k: entry.get(k) for k in ENTRY_FIELDS},
