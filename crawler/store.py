@@ -49,6 +49,10 @@ def report_status(report: Report) -> str:
     return "ok"
 
 
+# json.dumps(..., ensure_ascii=False) builds a new encoder per call: one, reused, for a report's 200 cells
+_dumps_unicode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value) if value != value.to_integral_value() else int(value)
@@ -231,7 +235,7 @@ class Store:
             tbl, row_key, col_key = (c.key.split(".") + ["", ""])[:3]
             yield {"report": rid, "key": c.key, "tbl": tbl, "row_key": row_key, "col_key": col_key,
                    "value": _json_value(c.value), "raw": c.raw, "blank": int(c.blank), "invalid": int(c.invalid),
-                   "at": json.dumps(c.at, ensure_ascii=False), "inferred": int(c.inferred)}
+                   "at": _dumps_unicode(c.at), "inferred": int(c.inferred)}
 
     @staticmethod
     def _rule_rows(rid: str, results: list[RuleResult]) -> Iterator[dict[str, Any]]:
