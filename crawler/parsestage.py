@@ -36,7 +36,7 @@ from . import fingerprints
 from .attribution import unit_codes
 from .ingest import check_report, fill_from_page, recheck_copied, recheck_next_year
 from .items import ENTRY_FIELDS, PAGE, source_fields
-from .parseworkers import UnitView, WorkerPool, default_workers
+from .parseworkers import UnitView, WorkerPool, default_workers, prepare_each
 from .registry import Registry, load
 from .store import Store
 
@@ -134,7 +134,8 @@ class ParseStage:
         back in queue order and are written here, a few batches behind."""
         last = 0
         in_flight: deque = deque()
-        with WorkerPool(self.workers, self.store.path, self.registry) as pool:
+        here = lambda part: prepare_each(self, part)  # noqa: E731 - the writer's own share of the units
+        with WorkerPool(self.workers, self.store.path, self.registry, here=here) as pool:
             while True:
                 if len(in_flight) < _IN_FLIGHT:
                     entries = self.store.queued(after=last, limit=_BATCH * self.workers)
