@@ -69,14 +69,19 @@ def _at_sql(col: str) -> str:
     return f"CASE WHEN substr({col}, 1, 1) = '[' THEN CASE json_extract({col}, '$[0]') {whens} END ELSE {col} END"
 
 
+# json.dumps with arguments builds a new encoder per call: two, reused, for a report's ~200 cells
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_dumps_unicode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def pack_at(at: dict[str, Any]) -> str:
     """What ``cells.at_data`` keeps for a cell's provenance: its values alone for a known shape of
     integers, else the minified JSON object."""
     keys = tuple(at)
     for shape, names in AT_SHAPES.items():
         if keys == names and all(type(v) is int and -2**63 <= v < 2**63 for v in at.values()):
-            return json.dumps([shape, *at.values()], separators=(",", ":"))
-    return json.dumps(at, ensure_ascii=False, separators=(",", ":"))
+            return _dumps([shape, *at.values()])
+    return _dumps_unicode(at)
 
 
 def cells_ddl(name: str = "cells") -> str:

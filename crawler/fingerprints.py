@@ -13,6 +13,7 @@ year's after X-CARRY's neighbour arrives), so both reports carry the finding whi
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from parsers import similarity
@@ -49,7 +50,7 @@ def save(store: Store, rid: str, report: Report, unit_code: str | None) -> None:
     if report.error is not None:
         db.execute("DELETE FROM fingerprints WHERE report = ?", [rid])
         return
-    m = similarity.minhash(report.text)
+    m = signature(report)
     db.execute("INSERT OR REPLACE INTO fingerprints (report, unit_code, year, text_len, tables_hash, minhash) "
                "VALUES (?, ?, ?, ?, ?, ?)",
                [rid, unit_code, report.year, len(similarity.normalize(report.text)), similarity.tables_hash(report),
@@ -57,6 +58,21 @@ def save(store: Store, rid: str, report: Report, unit_code: str | None) -> None:
     if m is not None:
         db.conn.executemany("INSERT OR IGNORE INTO fingerprint_bands (report, band) VALUES (?, ?)",
                             [(rid, b) for b in similarity.bands(m, scope(store, unit_code, report.year))])
+
+
+def signature(report: Report) -> Any:
+    """The MinHash signature of the report's text (None when too short), kept on the report: a parse
+    worker computes it for the copy check and the writer, in another process, stores it — carried in the
+    pickled report instead of computed twice. Only the hash values travel (what :func:`save` and
+    :func:`similarity.bands` read), so the writer never imports datasketch; the text they were computed
+    from is kept with them and compared, so an edited text is never stored with a stale signature."""
+    kept = report.__dict__.get("_signature")
+    if kept is not None and kept[0] == report.text:
+        return kept[1]
+    m = similarity.minhash(report.text)
+    light = SimpleNamespace(hashvalues=m.hashvalues) if m is not None else None
+    report.__dict__["_signature"] = (report.text, light)
+    return light
 
 
 def scope(store: Store, unit_code: str | None, year: int | None) -> str:
@@ -83,7 +99,7 @@ def unit_info(store: Store, unit_code: str | None) -> dict[str, Any] | None:
 
 def candidates(store: Store, report: Report, unit_code: str, county_code: str) -> list[tuple[str, str]]:
     """(report id, unit name) of other units' reports of the same year and county sharing a MinHash band."""
-    m = similarity.minhash(report.text)
+    m = signature(report)
     if m is None or report.year is None:
         return []
     bands = similarity.bands(m, f"{county_code}:{report.year}")

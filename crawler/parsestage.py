@@ -36,7 +36,7 @@ from . import fingerprints, pictured
 from .attribution import unit_codes
 from .ingest import check_report, fill_from_page, recheck_copied, recheck_next_year
 from .items import ENTRY_FIELDS, PAGE, source_fields
-from .parseworkers import UnitView, WorkerPool, default_workers
+from .parseworkers import UnitView, WorkerPool, default_workers, prepare_each
 from .registry import Registry, load
 from .store import Store
 
@@ -71,14 +71,14 @@ def page_info(body: bytes, url: str, *, content_type: str | None = None, encodin
     the list said (``entry``), as a person reading the page would take it."""
     from scrapy.http import HtmlResponse
 
-    from pages.article import parse_article
+    from pages.article import article_metadata
     from pages.titles import report_year
 
     entry = entry or {}
     headers = {"Content-Type": content_type} if content_type else {}
     try:
         response = HtmlResponse(url=url, body=body, headers=headers, encoding=encoding or None)
-        article = parse_article(response)
+        article = article_metadata(response)
     except Exception as exc:  # a page lxml cannot read: the list's word is all there is
         log.info("article %s unreadable: %s", url, exc)
         return {**{k: entry.get(k) for k in ENTRY_FIELDS},
@@ -138,7 +138,8 @@ class ParseStage:
         back in queue order and are written here, a few batches behind."""
         last = 0
         in_flight: deque = deque()
-        with WorkerPool(self.workers, self.store.path, self.registry) as pool:
+        here = lambda part: prepare_each(self, part)  # noqa: E731 - the writer's own share of the units
+        with WorkerPool(self.workers, self.store.path, self.registry, here=here) as pool:
             while True:
                 if len(in_flight) < _IN_FLIGHT:
                     entries = self.store.queued(after=last, limit=_BATCH * self.workers)

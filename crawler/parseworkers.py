@@ -6,6 +6,8 @@ unit's last year (X-CARRY) see it, and a page's attachments meet the page's meta
 cache. Workers only read the database; the stage's own process writes each batch's results, in queue
 order, in one transaction with the entries' removal from the queue — so a kill at any point (of a
 worker or of the stage) leaves every entry done or still queued, as with one process.
+With a single worker (two cores) the stage's process prepares a third of the units itself, when it
+collects a batch: writing alone leaves its core mostly idle while the worker is the bottleneck.
 
 A worker's view of its units' reports (:class:`UnitView`) is the store's rows plus the reports it
 prepared itself that the writer may not have committed yet: what one process writing each report
@@ -21,7 +23,7 @@ import os
 import signal
 import traceback
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -159,22 +161,50 @@ def _init(db: str, registry) -> None:
 
 def _prepare_many(entries: list[dict[str, Any]]) -> list[tuple[bool, Any]]:
     """In a worker: prepare each entry; (True, Prepared) or (False, the traceback) per entry."""
+    return prepare_each(_stage, entries)
+
+
+def prepare_each(stage, entries: list[dict[str, Any]]) -> list[tuple[bool, Any]]:
+    """``stage.prepare`` each entry; (True, Prepared) or (False, the traceback) per entry."""
     out: list[tuple[bool, Any]] = []
     for entry in entries:
         try:
-            out.append((True, _stage.prepare(entry)))
+            out.append((True, stage.prepare(entry)))
         except Exception:
             out.append((False, traceback.format_exc()))
     return out
 
 
-class WorkerPool:
-    """``n`` worker processes, one per partition; each runs its tasks in submission order."""
+class _Here:
+    """A share of a batch prepared in the writer's own process, when the writer asks for its result
+    (so the workers go on with the next batches meanwhile); a Future's ``result`` to ``collect``."""
 
-    def __init__(self, n: int, db: str, registry):
+    def __init__(self, prepare: Callable[[list[dict[str, Any]]], list[tuple[bool, Any]]], part: list[dict[str, Any]]):
+        self.prepare, self.part = prepare, part
+        self.done: list[tuple[bool, Any]] | None = None
+
+    def result(self) -> list[tuple[bool, Any]]:
+        if self.done is None:
+            self.done = self.prepare(self.part)
+        return self.done
+
+
+class WorkerPool:
+    """``n`` worker processes, one per partition; each runs its tasks in submission order.
+
+    With ``here`` (a function preparing a list of entries in the calling process, as
+    :func:`prepare_each`), the caller takes a share of the units too: a third of them beside a single
+    worker. On two cores the writer alone keeps one core a third busy and the worker is the
+    bottleneck once the crawl is done; with more workers the writer has its own writing to do."""
+
+    def __init__(self, n: int, db: str, registry, *,
+                 here: Callable[[list[dict[str, Any]]], list[tuple[bool, Any]]] | None = None):
         ctx = multiprocessing.get_context("spawn")  # no fork of a process holding SQLite or a reactor
         self.executors = [ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init,
                                               initargs=(db, registry)) for _ in range(n)]
+        self.here = here if n == 1 else None
+        # partitions: two per worker and one for the caller (a unit's partition never changes)
+        self.slots = 2 * n + 1 if self.here is not None else n
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -183,20 +213,24 @@ class WorkerPool:
         for ex in self.executors:
             ex.shutdown(wait=exc[0] is None, cancel_futures=True)
 
-    def submit(self, entries: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]], Future]]:
+    def submit(self, entries: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]], Future | _Here]]:
         """Send a batch out, one task per worker that has entries in it."""
         parts: dict[int, list[dict[str, Any]]] = {}
+        n = len(self.executors)
         for entry in entries:
-            parts.setdefault(_slot(partition_key(entry), len(self.executors)), []).append(entry)
-        return [(part, self.executors[i].submit(_prepare_many, part)) for i, part in parts.items()]
+            slot = _slot(partition_key(entry), self.slots)
+            parts.setdefault(slot % n if slot < 2 * n or self.here is None else -1, []).append(entry)
+        return [(part, _Here(self.here, part) if i < 0 else self.executors[i].submit(_prepare_many, part))
+                for i, part in parts.items()]
 
     @staticmethod
-    def collect(entries: list[dict[str, Any]], tasks: Iterable[tuple[list[dict[str, Any]], Future]]
+    def collect(entries: list[dict[str, Any]], tasks: Iterable[tuple[list[dict[str, Any]], Future | _Here]]
                 ) -> list[tuple[dict[str, Any], bool, Any]]:
         """The batch's results in queue order: (entry, ok, Prepared or traceback). A worker that died
         raises here (its entries stay queued for the next stage)."""
         by_id: dict[int, tuple[bool, Any]] = {}
-        for part, future in tasks:
+        # the caller's own share first: the workers prepare theirs meanwhile
+        for part, future in sorted(tasks, key=lambda task: not isinstance(task[1], _Here)):
             for entry, result in zip(part, future.result()):
                 by_id[entry["id"]] = result
         return [(e, *by_id[e["id"]]) for e in entries]

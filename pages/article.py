@@ -230,7 +230,7 @@ def _content_root(root: Any) -> Any | None:
     return None
 
 
-def _title(sel: Selector, fields: dict[str, str]) -> str | None:
+def _title(sel: Selector, fields: Any) -> str | None:
     title = _meta(sel, "ArticleTitle") or fields.get("名称") or fields.get("标题")
     if title:
         return title
@@ -399,6 +399,40 @@ def _may_have_attachments(sel: Selector) -> bool:
     return "href" in script_text(sel)
 
 
+def _published(sel: Selector, fields: Any) -> str | None:
+    for candidate in (_meta(sel, "PubDate", "firstpublishedtime", "publishdate", "article:published_time"),
+                      fields.get("发布日期"), fields.get("发布时间"), fields.get("公开日期"), fields.get("时间"),
+                      fields.get("日期"), fields.get("成文日期")):
+        published = iso_date(candidate)
+        if published:
+            return published
+    return None
+
+
+def _publisher(sel: Selector, fields: Any) -> str | None:
+    return _meta(sel, "ContentSource") or next(
+        (_first_token(fields[k]) for k in ("发布机构", "发文机关", "发布单位", "公开主体", "信息来源", "来源") if fields.get(k)), None)
+
+
+class _LazyFields:
+    """:func:`labelled_values`, read only when asked: the ``<meta>`` tags most pages carry answer first."""
+
+    def __init__(self, sel: Selector):
+        self.sel = sel
+        self._values: dict[str, str] | None = None
+
+    def _all(self) -> dict[str, str]:
+        if self._values is None:
+            self._values = labelled_values(self.sel)
+        return self._values
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._all().get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        return self._all()[key]
+
+
 def parse_article(response: Response) -> Article:
     """Everything the spider needs from an article page; fields it cannot find are None/empty."""
     response = decoded(response)
@@ -411,23 +445,34 @@ def parse_article(response: Response) -> Article:
     area = Selector(root=area_root, type="html") if area_root is not None else None
     scopes = [area_root] if area_root is not None else list(sel.root.iter("body"))
     scope_text = squeeze(" ".join(t for el in scopes for t in visible_text(el)))
-    published = None
-    for candidate in (_meta(sel, "PubDate", "firstpublishedtime", "publishdate", "article:published_time"),
-                      fields.get("发布日期"), fields.get("发布时间"), fields.get("公开日期"), fields.get("时间"),
-                      fields.get("日期"), fields.get("成文日期")):
-        published = iso_date(candidate)
-        if published:
-            break
-    publisher = _meta(sel, "ContentSource") or next(
-        (_first_token(fields[k]) for k in ("发布机构", "发文机关", "发布单位", "公开主体", "信息来源", "来源") if fields.get(k)), None)
     return Article(
         url=response.url,
         title=_title(sel, fields),
-        published=published,
-        publisher=publisher,
+        published=_published(sel, fields),
+        publisher=_publisher(sel, fields),
         index_no=_first_token(fields.get("索引号")),
         attachments=attachments(sel, base, area_root),
         body_html=area.get() if area is not None else None,
         has_report_table=has_report_table(sel),
         says_see_attachment=bool(_SEE_ATTACHMENT.search(scope_text)),
+    )
+
+
+def article_metadata(response: Response) -> Article:
+    """What the parse stage reads of a stored page — title, date, publisher, attachments, whether it holds
+    the report's tables — as :func:`parse_article` finds them, without the rest (``index_no``,
+    ``body_html`` and ``says_see_attachment`` are left unset): the labelled block is read only when a
+    ``<meta>`` tag does not answer, and the body is neither serialised nor read as text."""
+    response = decoded(response)
+    sel = selector(response)
+    if sel is None:
+        return Article(url=response.url)
+    fields = _LazyFields(sel)
+    return Article(
+        url=response.url,
+        title=_title(sel, fields),
+        published=_published(sel, fields),
+        publisher=_publisher(sel, fields),
+        attachments=attachments(sel, base_url(response, sel), _content_root(sel.root)),
+        has_report_table=has_report_table(sel),
     )

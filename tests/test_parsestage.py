@@ -212,6 +212,36 @@ def test_worker_processes_store_what_one_process_stores(tmp_path, order):
     assert results[2] == results[0]
 
 
+def test_with_one_worker_the_stage_prepares_a_share_of_the_units_itself(tmp_path, monkeypatch):
+    """Beside a single worker, the stage's own process prepares a third of the units (here TOWN_B's,
+    all three years, in queue order) and stores the same as the stage alone."""
+    import crawler.parsestage as ps
+    from crawler.store import Store
+
+    here: list[tuple[str, int]] = []
+    real = ps.prepare_each
+
+    def counted(stage, entries):
+        here.extend((e["item"]["unit_code"], e["item"]["year"]) for e in entries)
+        return real(stage, entries)
+
+    monkeypatch.setattr(ps, "prepare_each", counted)
+    results = {}
+    for workers in (0, 1):
+        db = str(tmp_path / f"h{workers}.db")
+        s = Store(db)
+        _queue_years(s, (2023, 2021, 2022))
+        s.close()
+        assert drain(db, registry(), workers=workers) == {"report_ok": 6}
+        s = Store(db)
+        results[workers] = _stored(s)
+        for year in (2022, 2023):
+            assert set(rule(s, TOWN_B, year, "X-CARRY").values()) == {"pass"}, (workers, year)
+        s.close()
+    assert here == [(TOWN_B, 2023), (TOWN_B, 2021), (TOWN_B, 2022)], here
+    assert results[1] == results[0]
+
+
 def test_units_are_partitioned_and_a_unit_stays_with_one_worker():
     from crawler.parseworkers import _slot, partition_key
 
