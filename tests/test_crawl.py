@@ -227,7 +227,6 @@ def test_killed_crawl_resumes_to_the_same_database(web, registry, first, tmp_pat
     if diff:
         import pprint
         pprint.pprint(diff, width=200)
-        print(proc.stdout, proc.stderr[-5000:])
     assert diff == {}
     (interrupted,) = rows(db, "SELECT count(*) FROM runs WHERE status = 'running'")[0]
     assert interrupted == 1, "the killed run stays visible as unfinished"
