@@ -344,6 +344,11 @@ def build_metadata(database: str = "nianbao") -> dict[str, Any]:
         },
         "fingerprint_bands": {"title": "指纹分段索引", "hidden": True},
         "hints_told": {"title": "已告知的提示", "hidden": True},
+        "picture_waits": {
+            "title": "等待图片的页面",
+            "description": "表格是图片的文章页，其图片还没有全部抓到：解析阶段清空队列后用已有的图片读取，迟到的图片到达时再读一次。",
+            "columns": {"page_url": "页面地址", "sha256": "页面文档", "item": "页面信息（JSON）", "since": "开始等待（UTC）"},
+        },
         # the storage behind the rule_results view (crawler/compact.py): read rule_results instead
         "rule_checks": {"title": "校验结果（存储形式）", "hidden": True},
         "rule_texts": {"title": "校验说明模板与单元格列表", "hidden": True},

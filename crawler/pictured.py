@@ -40,14 +40,6 @@ log = logging.getLogger(__name__)
 # A table, even of two rows, is larger than this; icons, bullets and spacers are smaller.
 MIN_WIDTH, MIN_HEIGHT = 120, 40
 
-SCHEMA = """CREATE TABLE IF NOT EXISTS picture_waits (
-    page_url TEXT PRIMARY KEY,
-    sha256 TEXT NOT NULL,
-    item TEXT NOT NULL,
-    since TEXT NOT NULL
-)"""
-
-
 @dataclass
 class Group:
     """A page that reads its pictures: the page's stored document and item, and the pictures it shows."""
@@ -145,7 +137,6 @@ def read(stage: ParseStage, group: Group, stored: dict[str, str | None]):
 def write(stage: ParseStage, p: Prepared) -> str:
     """The writing part of a group's entry (inside the stage's transaction, its dequeue done)."""
     store, group = stage.store, p.pictured
-    store.db.execute(SCHEMA)
     url, fields = p.own
     store.save_source(url, fields)
     if p.report is None:
@@ -163,8 +154,6 @@ def sweep(stage: ParseStage) -> None:
     """Pages still waiting when the queue is empty: read with the pictures they have (a picture's fetch
     failed, or the crawl was killed before it); a picture stored later reads the page again."""
     store = stage.store
-    if not store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'picture_waits'").fetchone():
-        return
     for page_url, digest, item_json in store.db.execute("SELECT page_url, sha256, item FROM picture_waits").fetchall():
         item = json.loads(item_json)
         try:

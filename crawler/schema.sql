@@ -81,6 +81,13 @@ CREATE TABLE IF NOT EXISTS queue (
     run INTEGER,
     queued_at TEXT NOT NULL
 );
+-- an article whose tables are pictures, waiting for pictures still to come (crawler/pictured.py)
+CREATE TABLE IF NOT EXISTS picture_waits (
+    page_url TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    item TEXT NOT NULL,
+    since TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS units (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL,
