@@ -122,6 +122,11 @@ _CANDIDATES = etree.XPath(
 )
 
 
+# visible_text without lxml's "smart" strings (each knowing its parent): only their text is read here
+_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]", smart_strings=False)
+_STRING = etree.XPath("string()", smart_strings=False)
+
+
 def labelled_values(sel: Selector) -> dict[str, str]:
     """Label → value pairs of a page's metadata, from “标签：值” texts and label/value table cells.
 
@@ -141,7 +146,7 @@ def labelled_values(sel: Selector) -> dict[str, str]:
     # cost ~30 ms per report page (hundreds of table cells).
     root = sel.root
     for el in _CANDIDATES(root):
-        text = clean(" ".join(visible_text(el)))
+        text = clean(" ".join(_VISIBLE_TEXT(el)))
         if not text or len(text) > 400 or not _LABEL.search(text):
             continue
         marks = list(_LABEL.finditer(text))
@@ -149,8 +154,11 @@ def labelled_values(sel: Selector) -> dict[str, str]:
             end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
             offer(m.group(1), text[m.end(): end], len(text))
     for tr in root.iter("tr"):
-        # a report's tables are hundreds of rows of numbers: one look at the row's text, not one per cell
-        if not _LABEL_WORD.search(squeeze(" ".join(tr.itertext()))):
+        # a report's tables are hundreds of rows of numbers: one look at the row's text, not one per cell.
+        # Its text nodes glued in one call first: a label word in the nodes joined by spaces is one in
+        # the nodes glued too (a space keeps NFKC from composing across it, and no CJK character
+        # composes with what follows), so the Python join is made only for the rows that may hold one.
+        if not _LABEL_WORD.search(squeeze(_STRING(tr))) or not _LABEL_WORD.search(squeeze(" ".join(tr.itertext()))):
             continue
         cells = [clean(" ".join(c.itertext())) for c in tr if c.tag in ("td", "th")]
         for i, cell in enumerate(cells[:-1]):
@@ -159,10 +167,15 @@ def labelled_values(sel: Selector) -> dict[str, str]:
     return {k: v for k, (_, v) in best.items()}
 
 
+# compiled once: ``sel.xpath(query)`` compiles its query at every call and wraps each result in a Selector
+_META_CONTENT = etree.XPath("//meta[translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+                            "=$name]/@content", smart_strings=False)
+
+
 def _meta(sel: Selector, *names: str) -> str | None:
     for name in names:
-        value = clean(sel.xpath(f"//meta[translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-                                f"='{name.lower()}']/@content").get())
+        found = _META_CONTENT(sel.root, name=name.lower())
+        value = clean(found[0] if found else None)
         if value:
             return value
     return None
@@ -344,7 +357,9 @@ def has_report_table(sel: Selector) -> bool:
     """Whether the page holds the report's tables: a leaf table (layout tables hold others) whose text
     has 表三's labels — 本年新收…申请, 予以公开, 申请人情况 / 自然人."""
     for table in _LEAF_TABLES(sel.root):
-        text = _NO_SPACE.sub("", "".join(table.itertext()))
+        # string(): ``"".join(table.itertext())`` in one call — the same text nodes (a comment's or a
+        # processing instruction's content is in neither), without a Python string per node
+        text = _NO_SPACE.sub("", _STRING(table))
         # the labels are plain CJK, unchanged by NFKC: found as they are, the table needs no normalising
         if _REPORT_TABLE_TEXT.search(text) or _REPORT_TABLE_TEXT.search(squeeze(text)):
             return True
@@ -399,11 +414,17 @@ def _may_have_attachments(sel: Selector) -> bool:
     return "href" in script_text(sel)
 
 
+_DATE_FIELDS = ("发布日期", "发布时间", "公开日期", "时间", "日期", "成文日期")
+
+
 def _published(sel: Selector, fields: Any) -> str | None:
-    for candidate in (_meta(sel, "PubDate", "firstpublishedtime", "publishdate", "article:published_time"),
-                      fields.get("发布日期"), fields.get("发布时间"), fields.get("公开日期"), fields.get("时间"),
-                      fields.get("日期"), fields.get("成文日期")):
-        published = iso_date(candidate)
+    # the <meta> tag first, and only then the labelled block: a lazy ``fields`` (article_metadata) is
+    # read only when the tag does not answer
+    published = iso_date(_meta(sel, "PubDate", "firstpublishedtime", "publishdate", "article:published_time"))
+    if published:
+        return published
+    for key in _DATE_FIELDS:
+        published = iso_date(fields.get(key))
         if published:
             return published
     return None
