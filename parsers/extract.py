@@ -14,7 +14,7 @@ from datetime import date
 
 from . import glued, runon, schema
 from .model import Cell, Layout, ParseFailure, Piece, Report, Row
-from .numbers import BLANK_MARKERS, normalize, read_number, split_trailing_number, text_cache
+from .numbers import BLANK_MARKERS, _read, normalize, read_number, split_trailing_number, text_cache
 from .unglue import Unglue
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -39,6 +39,8 @@ def title_match(text: str) -> re.Match[str] | None:
 
 _UNIT_SUFFIX = re.compile(r"(政府|办公室|办公厅|局|委员会|委|镇|乡|街道|办事处|管委会|管理委员会|集聚区|开发区|中心|院|所|站|队|厅|部|署|会|区|县|市)$")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
+_DATE_LABEL = re.compile(r"发布(?:日期|时间)|成文日期|时间[:：]")
+_YUAN_HEADING = re.compile(r"(单位[:：]?元|[(（]元[)）])")
 _STAT_PERIOD = re.compile(r"统计(?:期限|时限|时间)[^。]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 
 SECTION_PATTERNS = {
@@ -88,10 +90,14 @@ class _Split:
 
 def split_row(row: Row) -> _Split:
     """Label pieces (up to the last one holding Chinese text) and the value pieces after them."""
-    pieces = [Piece(clean(p.text), p.at, p.span) for p in row.pieces]
+    pieces = []
     last = -1
-    for i, p in enumerate(pieces):
-        if is_label(p.text):
+    for i, p in enumerate(row.pieces):
+        text = clean(p.text)
+        if text != p.text:  # a piece whose text needs no cleaning is kept as it is (pieces are never changed)
+            p = Piece(text, p.at, p.span)
+        pieces.append(p)
+        if text and is_label(text):  # an empty text is no label
             last = i
     labels = [p for p in pieces[: last + 1] if p.text]
     values = [p for p in pieces[last + 1:] if not p.span]
@@ -122,11 +128,14 @@ class Extractor(Unglue):
         self.sections: dict[int, int] = {}
         self._glued3: list[tuple[str, list[str], glued.Run, str]] = []
         self.another_table = False
+        # each row's text and its clean() form, read by several steps: made once
+        self._texts = [row.text for row in self.rows]
+        self._clean = [clean(t) for t in self._texts]
 
     # ------------------------------------------------------------ entry
     def run(self) -> Report:
         r = self.report
-        r.text = "\n".join(clean(row.text) for row in self.rows if row.table is None and row.text)
+        r.text = "\n".join(c for row, t, c in zip(self.rows, self._texts, self._clean) if row.table is None and t)
         self._metadata()
         self._find_sections()
         t3_found = self._table3()
@@ -152,7 +161,7 @@ class Extractor(Unglue):
         r = self.report
         meta = self.layout.meta
         # article pages put navigation before the title, so look well down the page
-        head = [clean(row.text) for row in self.rows[:300] if row.table is None and row.text]
+        head = [c for row, t, c in zip(self.rows[:300], self._texts, self._clean) if row.table is None and t]
         self._title_lines = len(distinct_titles(head))
         title_line = None
         for i, line in enumerate(head):
@@ -191,10 +200,11 @@ class Extractor(Unglue):
         if meta.get("published"):
             candidates.append(str(meta["published"]))
         for line in head[:60]:
-            if re.search(r"发布(?:日期|时间)|成文日期|时间[:：]", line):
+            if _DATE_LABEL.search(line):
                 candidates.append(line)
         # a signature date in the last lines of the text (after 六、其他需要报告的事项)
-        tail = [clean(row.text) for row in self.rows[-8:] if row.table is None and row.text]
+        n = len(self.rows)
+        tail = [self._clean[i] for i in range(max(0, n - 8), n) if self.rows[i].table is None and self._texts[i]]
         candidates += [t for t in reversed(tail) if len(t) <= 30]
         for text in candidates:
             m = _DATE.search(normalize(text))
@@ -206,8 +216,8 @@ class Extractor(Unglue):
         return None
 
     def _find_sections(self) -> None:
-        for i, row in enumerate(self.rows):
-            text = label_key(clean(row.text))
+        for i, cleaned in enumerate(self._clean):
+            text = label_key(cleaned)
             if not text or len(text) > 40:
                 continue
             for n, pattern in SECTION_PATTERNS.items():
@@ -233,8 +243,8 @@ class Extractor(Unglue):
         amount = key in schema.AMOUNT_KEYS
         signed = key.endswith(schema.SIGNED_SUFFIX)
         text = piece.text
-        reading = read_number(text, amount=amount, signed=signed, amount_in_yuan=amount_in_yuan)
-        self.report.cells[key] = Cell(key, reading.value, text, piece.at, invalid=reading.invalid)
+        value, invalid, _ = _read(text, amount, signed, amount_in_yuan)  # read_number without its Reading
+        self.report.cells[key] = Cell(key, value, text, piece.at, invalid=invalid)
 
     # ------------------------------------------------------------ table 三
     def _t3_columns(self, rows: list[Row]) -> list[str]:
@@ -346,11 +356,11 @@ class Extractor(Unglue):
         for row in self.rows[start:end]:
             pieces = [Piece(clean(p.text), p.at, p.span) for p in row.pieces]
             texts = [label_key(p.text) if not p.span else "" for p in pieces]
-            cols = [schema.first_match(schema.T2_COLUMNS, t) for t in texts if t and not re.fullmatch(r"信息内容", t)]
+            cols = [schema.first_match(schema.T2_COLUMNS, t) for t in texts if t and t != "信息内容"]
             if any(cols) and not any(schema.first_match(schema.T2_ROWS, strip_enum(t)) for t in texts if t):
                 heading = [c for c in cols if c]
                 joined = "".join(texts)
-                yuan = bool(re.search(r"(单位[:：]?元|[(（]元[)）])", joined)) and "万元" not in joined
+                yuan = bool(_YUAN_HEADING.search(joined)) and "万元" not in joined
                 continue
             label_index = next((i for i, t in enumerate(texts) if t and is_label(t)), None)
             if label_index is None:

@@ -17,6 +17,7 @@ _BLOCKS = frozenset({
     "table", "tbody", "thead", "nav", "aside", "main", "address", "figure", "hr",
 })
 _SKIP = frozenset({"script", "style", "noscript", "head", "template", "iframe", "object", "select", "option", "button"})
+_SPACES = re.compile(r"\s+")
 MAX_SPAN = 200  # a rowspan="100000" must not build a huge grid
 # lxml.html's parser builds the same tree but looks up a Python element class for every element the
 # walk touches; the plain etree parser does not (a parser is not shared between threads).
@@ -32,6 +33,9 @@ def _parser() -> lxml.etree.HTMLParser:
 
 def _text(el: lxml.html.HtmlElement) -> str:
     """A cell's text, whitespace collapsed (“本年新<br/>制作数量” reads as one label)."""
+    if not len(el):  # text only: the usual cell of a generated table
+        text = el.text
+        return " ".join(text.split()) if text else ""
     return " ".join(_itertext(el).split())
 
 
@@ -55,14 +59,18 @@ def _span(value: str | None) -> int:
         return 1
 
 
-def table_grid(table: lxml.html.HtmlElement, index: int) -> list[Row]:
-    """Expand a table's rowspan/colspan into full grid rows; covered positions are span copies."""
+def table_grid(table: lxml.html.HtmlElement, index: int, *, leaf: bool | None = None) -> list[Row]:
+    """Expand a table's rowspan/colspan into full grid rows; covered positions are span copies.
+    ``leaf``: the table holds no other table (then every <tr> in it is its own), when the caller knows."""
     taken: dict[tuple[int, int], Piece] = {}  # (row, col) → the span copy that occupies it
     rows: list[Row] = []
-    trs = [tr for tr in table.iter("tr") if _owning_table(tr) is table]
+    if leaf is None:
+        leaf = not _has_nested_table(table)
+    trs = list(table.iter("tr")) if leaf else [tr for tr in table.iter("tr") if _owning_table(tr) is table]
     for r, tr in enumerate(trs):
         pieces: list[Piece] = []
         col = 0
+        row_no = r + 1
         for td in tr:
             tag = td.tag
             if tag != "td" and tag != "th":  # comments and other elements (a comment's tag is no str)
@@ -72,9 +80,13 @@ def table_grid(table: lxml.html.HtmlElement, index: int) -> list[Row]:
                     pieces.append(taken.pop((r, col)))
                     col += 1
             text = _text(td)
-            rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
-            origin = Piece(text, {"table": index, "row": r + 1, "col": col + 1})
+            rs, cs = td.get("rowspan"), td.get("colspan")
+            origin = Piece(text, {"table": index, "row": row_no, "col": col + 1})
             pieces.append(origin)
+            if rs is None and cs is None:  # the usual cell: no copies
+                col += 1
+                continue
+            rowspan, colspan = _span(rs), _span(cs)
             down = min(rowspan, len(trs) - r)
             for dc in range(colspan):
                 if dc:
@@ -86,7 +98,7 @@ def table_grid(table: lxml.html.HtmlElement, index: int) -> list[Row]:
             # positions of this row still covered from above, up to the last one (gaps filled as span blanks)
             last = max((c for (rr, c) in taken if rr == r), default=-1)
             while col <= last:
-                pieces.append(taken.pop((r, col), None) or Piece("", {"table": index, "row": r + 1, "col": col + 1}, span=True))
+                pieces.append(taken.pop((r, col), None) or Piece("", {"table": index, "row": row_no, "col": col + 1}, span=True))
                 col += 1
         rows.append(Row(pieces, table=index))
     return rows
@@ -111,7 +123,9 @@ class _Walker:
         self.images: list[tuple[int, str]] = []  # (row index, src) of each picture, for parsers.pictures
 
     def flush(self) -> None:
-        text = re.sub(r"\s+", " ", "".join(self.buffer)).strip()
+        if not self.buffer:  # between two blocks: nothing gathered
+            return
+        text = _SPACES.sub(" ", "".join(self.buffer)).strip()
         if text:
             self.rows.append(Row([Piece(text, {"block": len(self.rows) + 1})]))
         self.buffer = []
@@ -132,7 +146,7 @@ class _Walker:
         if tag == "table" and not _has_nested_table(el):
             self.flush()
             self.tables += 1
-            self.rows.extend(table_grid(el, self.tables))
+            self.rows.extend(table_grid(el, self.tables, leaf=True))
         else:
             block = tag in _BLOCKS or tag in ("td", "th", "br")
             if block:
