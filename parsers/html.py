@@ -33,9 +33,14 @@ def _parser() -> lxml.etree.HTMLParser:
 
 def _text(el: lxml.html.HtmlElement) -> str:
     """A cell's text, whitespace collapsed (“本年新<br/>制作数量” reads as one label)."""
-    if not len(el):  # text only: the usual cell of a generated table
+    n = len(el)
+    if not n:  # text only: the usual cell of a generated table
         text = el.text
         return " ".join(text.split()) if text else ""
+    if n == 1:  # one <p> or <span> around the text: a word processor's cell
+        child = el[0]
+        if not len(child) and isinstance(child.tag, str):
+            return " ".join(((el.text or "") + (child.text or "") + (child.tail or "")).split())
     return " ".join(_itertext(el).split())
 
 
@@ -80,10 +85,12 @@ def table_grid(table: lxml.html.HtmlElement, index: int, *, leaf: bool | None = 
                     pieces.append(taken.pop((r, col)))
                     col += 1
             text = _text(td)
-            rs, cs = td.get("rowspan"), td.get("colspan")
             origin = Piece(text, {"table": index, "row": row_no, "col": col + 1})
             pieces.append(origin)
-            if rs is None and cs is None:  # the usual cell: no copies
+            attrs = td.keys()  # one call for the usual cell, which spans nothing
+            rs = td.get("rowspan") if "rowspan" in attrs else None
+            cs = td.get("colspan") if "colspan" in attrs else None
+            if rs is None and cs is None:
                 col += 1
                 continue
             rowspan, colspan = _span(rs), _span(cs)
@@ -131,14 +138,11 @@ class _Walker:
         self.buffer = []
 
     def walk(self, el: lxml.html.HtmlElement) -> None:
-        tag = el.tag if isinstance(el.tag, str) else None
-        if tag is None:  # comment / processing instruction
-            if el.tail:
-                self.buffer.append(el.tail)
-            return
-        if tag in _SKIP:
-            if el.tail:
-                self.buffer.append(el.tail)
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _SKIP:  # a comment / processing instruction, or unread
+            tail = el.tail
+            if tail:
+                self.buffer.append(tail)
             return
         if tag == "img" and el.get("src"):
             self.flush()
@@ -151,14 +155,16 @@ class _Walker:
             block = tag in _BLOCKS or tag in ("td", "th", "br")
             if block:
                 self.flush()
-            if el.text:
-                self.buffer.append(el.text)
+            text = el.text
+            if text:
+                self.buffer.append(text)
             for child in el:
                 self.walk(child)
             if block:
                 self.flush()
-        if el.tail:
-            self.buffer.append(el.tail)
+        tail = el.tail
+        if tail:
+            self.buffer.append(tail)
 
 
 def _meta(doc: lxml.html.HtmlElement) -> dict[str, str]:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from collections.abc import Callable
-from functools import lru_cache, wraps
+from functools import lru_cache, update_wrapper, wraps
 from typing import TypeVar
 from decimal import Decimal, InvalidOperation
 
@@ -24,15 +24,52 @@ _TRAILING_NUMBER = re.compile(r"^(?P<label>.*?[\u4e00-\u9fff)）])\s*(?P<num>[+-
 R = TypeVar("R")
 
 
+_CACHE_SIZE = 4096
+_CACHE_TEXT = 120  # longer texts (paragraphs) do not recur
+
+
+class _TextCache(dict):
+    """A pure function of one text, cached: a call is a dict lookup in C (no Python frame on a hit, which
+    is nearly every call: a report asks for a thousand of them). Full, it starts again empty."""
+
+    def __init__(self, fn: Callable[[str], R]):
+        super().__init__()
+        self.fn = fn
+        update_wrapper(self, fn)
+
+    def __missing__(self, text: str) -> R:
+        value = self.fn(text)
+        if len(text) <= _CACHE_TEXT:
+            if len(self) >= _CACHE_SIZE:
+                self.clear()
+            self[text] = value
+        return value
+
+    __call__ = dict.__getitem__
+
+    def cache_clear(self) -> None:
+        self.clear()
+
+    # a function: compared, hashed and shown as itself, not as the dict of what it has read
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+
+    def __repr__(self) -> str:
+        return f"<text_cache {self.fn!r}>"
+
+
 def text_cache(fn: Callable[..., R]) -> Callable[..., R]:
     """Cache a pure function of a cell's or label's text (its first argument): labels and cell values
     recur in every report. Long texts (paragraphs) do not recur and are not kept, so the caches stay
     small over a crawl of any length."""
-    cached = lru_cache(maxsize=4096)(fn)
+    if fn.__code__.co_argcount == 1:
+        return _TextCache(fn)  # type: ignore[return-value]
+    cached = lru_cache(maxsize=_CACHE_SIZE)(fn)
 
     @wraps(fn)
     def wrapper(text: str, *args):
-        return cached(text, *args) if len(text) <= 120 else fn(text, *args)
+        return cached(text, *args) if len(text) <= _CACHE_TEXT else fn(text, *args)
 
     wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
     return wrapper

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from datetime import date
 from decimal import Decimal
 
@@ -88,6 +89,10 @@ class Rule:
 
 
 # ---------------------------------------------------------------- evaluating an identity
+_INVALID = attrgetter("invalid")
+_INFERRED = attrgetter("inferred")
+
+
 def evaluate_sum(rule: str, severity: str, s: Sum, report: Report, other: Report | None = None) -> RuleResult:
     """Apply the blank policy and compare. Terms whose key starts with ``prev:`` read ``other``."""
     terms, keys, from_prev, at = s.plan  # the result is one of the terms, at ``at``
@@ -97,7 +102,7 @@ def evaluate_sum(rule: str, severity: str, s: Sum, report: Report, other: Report
     if any(c is None for c in got):
         names = "、".join(t.name for t, c in zip(terms, got) if c is None)
         return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：文档中没有{names}，无法核对", **base)
-    if any(c.invalid for c in got):
+    if any(map(_INVALID, got)):
         names = "、".join(f"{t.name}“{c.raw}”" for t, c in zip(terms, got) if c.invalid)
         return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：{names}不是数字，无法核对", **base)
     result, result_name = got[at], terms[at].name
@@ -132,7 +137,7 @@ def evaluate_sum(rule: str, severity: str, s: Sum, report: Report, other: Report
 def split_evidence(results: list[RuleResult], report: Report) -> list[RuleResult]:
     """A pass of an identity that decided how a glued run was split (``at["by"]`` of the cells split
     from it, :mod:`parsers.glued`) proves nothing: it becomes not_assessable."""
-    if not any(c.inferred for c in report.cells.values()):
+    if not any(map(_INFERRED, report.cells.values())):  # in C: four identities ask for every report
         return results
     for r in results:
         instance = f"{r.rule}/{r.scope}"
@@ -327,7 +332,8 @@ def check_text_litigation(report: Report, ctx: Context) -> Iterable[RuleResult]:
 def check_blank_cells(report: Report, ctx: Context) -> Iterable[RuleResult]:
     out = []
     for table, name in (("t3", "表三"), ("t4", "表四")):
-        blanks = [k for k, c in report.cells.items() if k.startswith(table + ".") and c.blank]
+        prefix = table + "."
+        blanks = [k for k, c in report.cells.items() if c.value is None and not c.invalid and k.startswith(prefix)]  # c.blank
         if not blanks:
             out.append(RuleResult("BLANK-CELLS", table, PASS, WARNING, f"{name}没有空白单元格"))
             continue

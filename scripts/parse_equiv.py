@@ -34,7 +34,7 @@ def _root(argv: list[str]) -> Path:
     return HERE
 
 
-def documents(root: Path, dbs: list[str]):
+def documents(root: Path, dbs: list[str], fuzz: int = 0):
     """(name, bytes, content type, url) of every document within reach."""
     shared = HERE.parent / "shared"
     for sub in ("seeds", "real/reports", "real/listpages"):
@@ -64,6 +64,7 @@ def documents(root: Path, dbs: list[str]):
                 yield f"render/glued{i}.txt", flattened_report(cells, unit=spec.unit, year=spec.year).encode(), None, "http://x/g.txt"
     except ImportError:
         pass
+    yield from fuzzed([render_html(spec) for spec in specs], fuzz)
     for db in dbs:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         cols = {r[1] for r in conn.execute("PRAGMA table_info(raw)")}
@@ -78,6 +79,77 @@ def documents(root: Path, dbs: list[str]):
                 content = zstandard.ZstdDecompressor().decompress(content)
             url, ct = urls.get(sha, (f"http://example.gov.cn/{sha[:12]}.html", None))
             yield f"{Path(db).name}/{sha[:16]}", content, ct, url
+
+
+_LABELS = ["发布日期：2023-01-0{}", "发布时间: 2022年3月{}日", "索引号：123/2023-0{}", "来源：某县人民政府办公室{}", "成文日期：2021-12-2{}",
+           "时间：2020/1/{}", "发 布 机 构：某县{}局", "字号：大 中 小{}"]
+
+
+def fuzzed(pages: list[bytes], n: int):
+    """``n`` variants of rendered report pages, from a fixed seed (the same in every checkout): cells'
+    text wrapped in <p>/<span>/<br>/<strong>, comments, rowspans and colspans (valid or not), nested
+    tables, labelled metadata lines and rows, pictures, scripts, whitespace, <th> cells, no <meta>."""
+    import random
+
+    import lxml.etree
+    import lxml.html
+
+    rng = random.Random(14)
+    for i in range(n):
+        doc = lxml.html.fromstring(rng.choice(pages))
+        cells = list(doc.iter("td", "th"))
+        for td in rng.sample(cells, min(len(cells), rng.randint(0, 60))):
+            op = rng.randrange(12)
+            text = td.text_content()
+            if op == 0:
+                td.set("rowspan", rng.choice(["2", "3", "0", "x", " 2 ", "100000", ""]))
+            elif op == 1:
+                td.set("colspan", rng.choice(["2", "3", "-1", "abc", "4"]))
+            elif op == 2:
+                for c in list(td):
+                    td.remove(c)
+                td.text = None
+                p = lxml.etree.SubElement(td, rng.choice(["p", "span", "strong", "div"]))
+                p.text = text[: len(text) // 2]
+                br = lxml.etree.SubElement(p, "br")
+                br.tail = "\n " + text[len(text) // 2:]
+            elif op == 3:
+                td.insert(0, lxml.etree.Comment("注释：发布日期：2019-01-01"))
+            elif op == 4:
+                td.tag = "th"
+            elif op == 5:
+                td.text = (td.text or "") + rng.choice(["\u3000", "\xa0", "  ", "\t", "　元"])
+            elif op == 6:
+                inner = lxml.html.fromstring("<table><tr><td>内表</td><td>1</td></tr></table>")
+                td.append(inner)
+            elif op == 7:
+                td.getparent().insert(0, lxml.etree.Comment("row comment"))
+            elif op == 8:
+                img = lxml.etree.SubElement(td, "img")
+                img.set("src", f"/pic/{i}.png")
+            elif op == 9:
+                for c in list(td):
+                    td.remove(c)
+                td.text = rng.choice(["", "—", "无", "1O", "26件", "251000元", "3.5", "本年新收", text])
+            elif op == 10:
+                s = lxml.etree.SubElement(td, "script")
+                s.text = "var x = '发布日期：2001-01-01';"
+            else:
+                td.getparent().remove(td)
+        body = doc.find(".//body") if doc.find(".//body") is not None else doc
+        for _ in range(rng.randint(0, 4)):
+            p = lxml.etree.Element(rng.choice(["p", "div", "span", "td"]))
+            p.text = rng.choice(_LABELS).format(rng.randint(1, 9))
+            body.insert(rng.randrange(len(body) + 1), p)
+        if rng.random() < 0.3:
+            t = lxml.html.fromstring("<table><tr><td>发布日期</td><td>2022-02-02</td></tr><tr><td>来源:</td><td>某县 【打印】</td></tr></table>")
+            body.insert(0, t)
+        if rng.random() < 0.5:
+            for m in doc.iter("meta"):
+                m.getparent().remove(m)
+                break
+        yield f"fuzz/{i}.html", lxml.html.tostring(doc, encoding="utf-8"), rng.choice([None, "text/html; charset=utf-8"]), \
+            f"http://example.gov.cn/fuzz/{i}.html"
 
 
 def results(name: str, data: bytes, content_type: str | None, url: str, previous: dict) -> dict | None:
@@ -125,11 +197,11 @@ def _digest(value) -> str:
     return hashlib.sha256(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
-def dump(out: str, root: Path, dbs: list[str]) -> None:
+def dump(out: str, root: Path, dbs: list[str], fuzz: int) -> None:
     n = 0
     previous: dict = {}
     with open(out, "w") as f:
-        for name, data, ct, url in documents(root, dbs):
+        for name, data, ct, url in documents(root, dbs, fuzz):
             res = results(name, data, ct, url, previous)
             if res is None:
                 continue
@@ -165,14 +237,15 @@ def main() -> None:
     ap.add_argument("args", nargs="+")
     ap.add_argument("--root", default=str(HERE))
     ap.add_argument("--db", action="append", default=[])
+    ap.add_argument("--fuzz", type=int, default=0, help="also this many varied rendered report pages")
     a = ap.parse_args()
     if a.verb == "dump":
-        dump(a.args[0], root, a.db)
+        dump(a.args[0], root, a.db, a.fuzz)
     elif a.verb == "compare":
         sys.exit(compare(*a.args[:2]))
     else:
         previous: dict = {}
-        for name, data, ct, url in documents(root, a.db):
+        for name, data, ct, url in documents(root, a.db, a.fuzz):
             res = results(name, data, ct, url, previous)
             if name == a.args[0]:
                 print(json.dumps(res, ensure_ascii=False, indent=1, sort_keys=True, default=str))
