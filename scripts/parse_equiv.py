@@ -99,8 +99,17 @@ def fuzzed(pages: list[bytes], n: int):
         doc = lxml.html.fromstring(rng.choice(pages))
         cells = list(doc.iter("td", "th"))
         for td in rng.sample(cells, min(len(cells), rng.randint(0, 60))):
-            op = rng.randrange(12)
+            op = rng.randrange(15)
             text = td.text_content()
+            if op >= 12:  # the text split around one child: <td>a<span>b</span>c</td>, <td>a<br>b</td>
+                for c in list(td):
+                    td.remove(c)
+                cut = sorted(rng.randint(0, len(text)) for _ in range(2))
+                td.text = text[: cut[0]] or None
+                child = lxml.etree.SubElement(td, rng.choice(["span", "br", "font", "p"]))
+                child.text = text[cut[0]: cut[1]] or None if child.tag != "br" else None
+                child.tail = text[cut[1]:] + rng.choice(["", "件", " ", "\n"])
+                continue
             if op == 0:
                 td.set("rowspan", rng.choice(["2", "3", "0", "x", " 2 ", "100000", ""]))
             elif op == 1:
