@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
 from . import glued, runon, schema
@@ -31,10 +32,15 @@ _TITLE = re.compile(
 )
 
 
+# The end every title has (the last part of _TITLE): a line without it is no title. Its literal start is
+# found quickly, where _TITLE's lazy prefix is tried at every position of every line naming 信息公开.
+_TITLE_END = re.compile(r"信息公开(?:工作)?\s*(?:年\s*度?\s*报\s*告|年\s*报)")
+
+
 def title_match(text: str) -> re.Match[str] | None:
     """``_TITLE.search(text)``; most lines lack the literal 信息公开 every title holds, and the
     pattern's lazy prefix would otherwise be tried at every position."""
-    return _TITLE.search(text) if "信息公开" in text else None
+    return _TITLE.search(text) if "信息公开" in text and _TITLE_END.search(text) else None
 
 
 _UNIT_SUFFIX = re.compile(r"(政府|办公室|办公厅|局|委员会|委|镇|乡|街道|办事处|管委会|管理委员会|集聚区|开发区|中心|院|所|站|队|厅|部|署|会|区|县|市)$")
@@ -354,7 +360,7 @@ class Extractor(Unglue):
         yuan = False
         pending: tuple[str, list[str]] | None = None
         for row in self.rows[start:end]:
-            pieces = [Piece(clean(p.text), p.at, p.span) for p in row.pieces]
+            pieces = [p if (t := clean(p.text)) == p.text else Piece(t, p.at, p.span) for p in row.pieces]  # as split_row
             texts = [label_key(p.text) if not p.span else "" for p in pieces]
             cols = [schema.first_match(schema.T2_COLUMNS, t) for t in texts if t and t != "信息内容"]
             if any(cols) and not any(schema.first_match(schema.T2_ROWS, strip_enum(t)) for t in texts if t):
@@ -483,14 +489,23 @@ class Extractor(Unglue):
 
     def _finish_cells(self) -> None:
         r = self.report
-        expected = schema.all_keys(r.format or schema.FORMAT_2021)
-        order = {k: i for i, k in enumerate(expected)}
+        expected, order = _expected_keys(r.format or schema.FORMAT_2021)
         stray = [k for k in r.cells if k not in order]
         for k in stray:  # a 2019 row label met in a 2021 report (or the reverse) is noted, not kept
             r.notes.append(f"单元格 {k} 不属于 {r.format} 格式，未采用")
             del r.cells[k]
         r.missing = [k for k in expected if k not in r.cells]
-        r.cells = dict(sorted(r.cells.items(), key=lambda kv: order[kv[0]]))
+        cells = r.cells
+        # in the format's order (the keys are distinct: the order of ``expected`` is that of sorting by it)
+        r.cells = {k: cells[k] for k in expected if k in cells}
+
+
+@lru_cache(maxsize=8)
+def _expected_keys(fmt: str) -> tuple[tuple[str, ...], dict[str, int]]:
+    """A format's canonical keys in order, and each key's place (made once per format)."""
+    expected = tuple(schema.all_keys(fmt))
+    assert len(set(expected)) == len(expected)
+    return expected, {k: i for i, k in enumerate(expected)}
 
 
 _NOT_UNIT = re.compile(r"^.*[^\u4e00-\u9fff()（）]")  # a path, a breadcrumb arrow, “标题:” before the unit
