@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from operator import attrgetter
+from operator import attrgetter, not_
 from datetime import date
 from decimal import Decimal
 
@@ -29,6 +29,8 @@ PASS, FAIL, NOT_ASSESSABLE = "pass", "fail", "not_assessable"
 
 def fmt_num(value: Number | None) -> str:
     """26 → “26”; Decimal('25.1000') → “25.1”; None → “空白”."""
+    if type(value) is int:  # the usual cell
+        return str(value)
     if value is None:
         return "空白"
     if isinstance(value, Decimal):
@@ -91,47 +93,55 @@ class Rule:
 # ---------------------------------------------------------------- evaluating an identity
 _INVALID = attrgetter("invalid")
 _INFERRED = attrgetter("inferred")
+_VALUE = attrgetter("value")
 
 
 def evaluate_sum(rule: str, severity: str, s: Sum, report: Report, other: Report | None = None) -> RuleResult:
     """Apply the blank policy and compare. Terms whose key starts with ``prev:`` read ``other``."""
     terms, keys, from_prev, at = s.plan  # the result is one of the terms, at ``at``
-    mine, prev = report.cells, (other.cells if other is not None else {})
-    got = [(prev if p else mine).get(k) for k, p in zip(keys, from_prev)]  # each cell looked up once; None: absent
-    base = dict(rule=rule, scope=s.scope, severity=severity, cells=list(keys))
-    if any(c is None for c in got):
+    mine = report.cells
+    if other is None and not any(from_prev):
+        got = list(map(mine.get, keys))  # each cell looked up once; None: absent
+    else:
+        prev = other.cells if other is not None else {}
+        got = [(prev if p else mine).get(k) for k, p in zip(keys, from_prev)]
+    where = s.where
+    if any(map(not_, got)):  # a None (a Cell is always true)
         names = "、".join(t.name for t, c in zip(terms, got) if c is None)
-        return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：文档中没有{names}，无法核对", **base)
+        return RuleResult(rule, s.scope, NOT_ASSESSABLE, severity, f"{where}：文档中没有{names}，无法核对", list(keys))
     if any(map(_INVALID, got)):
         names = "、".join(f"{t.name}“{c.raw}”" for t, c in zip(terms, got) if c.invalid)
-        return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：{names}不是数字，无法核对", **base)
+        return RuleResult(rule, s.scope, NOT_ASSESSABLE, severity, f"{where}：{names}不是数字，无法核对", list(keys))
     result, result_name = got[at], terms[at].name
     if result.value is None:
-        return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：{result_name}为空白，无法核对", **base)
-    if all(c.value is None for t, c in zip(terms, got) if t.key != s.result) and result.value != 0:
-        return RuleResult(status=NOT_ASSESSABLE,
-                          message=f"{s.where}：只填了{result_name} {fmt_num(result.value)}，各分项均为空白，无法核对", **base)
-
-    def side(terms: tuple[Term, ...], cells: list) -> tuple[Number, str]:
-        values = [c.value for c in cells]
-        total = sum((v or 0 for v in values), 0)
-        shown = [(t, v) for t, v in zip(terms, values) if (v or 0) != 0] if len(terms) > 4 else list(zip(terms, values))
-        if not shown:
-            return total, f"各项均为 0 = {fmt_num(total)}" if len(terms) > 1 else fmt_num(total)
-        parts = " + ".join(f"{t.name} {fmt_num(v)}" for t, v in shown)
-        return total, parts if len(terms) == 1 else f"{parts} = {fmt_num(total)}"
-
-    lv, lt = side(s.left, got[:len(s.left)])
-    rv, rt = side(s.right, got[len(s.left):])
+        return RuleResult(rule, s.scope, NOT_ASSESSABLE, severity, f"{where}：{result_name}为空白，无法核对", list(keys))
+    if result.value != 0 and all(c.value is None for t, c in zip(terms, got) if t.key != s.result):
+        return RuleResult(rule, s.scope, NOT_ASSESSABLE, severity,
+                          f"{where}：只填了{result_name} {fmt_num(result.value)}，各分项均为空白，无法核对", list(keys))
+    n = len(s.left)
+    lv, lt = _side(s.left, got[:n])
+    rv, rt = _side(s.right, got[n:])
     if lv == rv:
-        return RuleResult(status=PASS, message=f"{s.where}：{lt}，与{rt}相符", expected=fmt_num(lv), actual=fmt_num(rv), **base)
+        return RuleResult(rule, s.scope, PASS, severity, f"{where}：{lt}，与{rt}相符", list(keys), fmt_num(lv), fmt_num(rv))
     diff = fmt_num(abs(lv - rv))
     unsure = [(t, c) for t, c in zip(terms, got) if c.low_confidence]
     if unsure:  # the engine may have misread a digit: not the office's error until a person looks
         names = "、".join(f"{t.name}“{c.raw}”" for t, c in unsure)
-        return RuleResult(status=NOT_ASSESSABLE, message=f"{s.where}：{lt}，但{rt}，相差 {diff}；其中{names}为低置信度识别，"
-                          f"不作判定", expected=fmt_num(lv), actual=fmt_num(rv), **base)
-    return RuleResult(status=FAIL, message=f"{s.where}：{lt}，但{rt}，相差 {diff}", expected=fmt_num(lv), actual=fmt_num(rv), **base)
+        return RuleResult(rule, s.scope, NOT_ASSESSABLE, severity, f"{where}：{lt}，但{rt}，相差 {diff}；其中{names}为低置信度识别，"
+                          f"不作判定", list(keys), fmt_num(lv), fmt_num(rv))
+    return RuleResult(rule, s.scope, FAIL, severity, f"{where}：{lt}，但{rt}，相差 {diff}", list(keys), fmt_num(lv), fmt_num(rv))
+
+
+def _side(terms: tuple[Term, ...], cells: list) -> tuple[Number, str]:
+    """One side of an identity: its total and how the message states it."""
+    values = list(map(_VALUE, cells))
+    total = sum((v or 0 for v in values), 0)
+    # a term is shown when its value is not 0 or blank (``(v or 0) != 0``: a value's truth)
+    shown = [(t, v) for t, v in zip(terms, values) if v] if len(terms) > 4 else list(zip(terms, values))
+    if not shown:
+        return total, f"各项均为 0 = {fmt_num(total)}" if len(terms) > 1 else fmt_num(total)
+    parts = " + ".join([f"{t.name} {fmt_num(v)}" for t, v in shown])
+    return total, parts if len(terms) == 1 else f"{parts} = {fmt_num(total)}"
 
 
 def split_evidence(results: list[RuleResult], report: Report) -> list[RuleResult]:
