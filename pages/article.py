@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+from weakref import WeakKeyDictionary
 
 from lxml import etree
 from parsel import Selector
@@ -167,18 +168,32 @@ def labelled_values(sel: Selector) -> dict[str, str]:
     return {k: v for k, (_, v) in best.items()}
 
 
-# compiled once: ``sel.xpath(query)`` compiles its query at every call and wraps each result in a Selector
-_META_CONTENT = etree.XPath("//meta[translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-                            "=$name]/@content", smart_strings=False)
-
-
 def _meta(sel: Selector, *names: str) -> str | None:
+    """The first of ``names`` (any ASCII case) whose ``<meta name=… content=…>`` says something."""
+    contents = _meta_contents(sel.root)
     for name in names:
-        found = _META_CONTENT(sel.root, name=name.lower())
-        value = clean(found[0] if found else None)
+        value = clean(contents.get(name.lower()))
         if value:
             return value
     return None
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_META_CONTENTS: WeakKeyDictionary[Any, dict[str, str]] = WeakKeyDictionary()  # a page's, asked three times
+
+
+def _meta_contents(root: Any) -> dict[str, str]:
+    """Each ``<meta>`` name, lower-cased as XPath's translate() does (ASCII only), with the content of
+    the first such tag that has one: what ``//meta[translate(@name, …)='name']/@content`` finds first."""
+    found = _META_CONTENTS.get(root)
+    if found is None:
+        found = {}
+        for m in root.iter("meta"):
+            name, content = m.get("name"), m.get("content")
+            if name is not None and content is not None:
+                found.setdefault(name.translate(_ASCII_LOWER), content)
+        _META_CONTENTS[root] = found
+    return found
 
 
 def _first_token(value: str | None) -> str | None:
@@ -189,7 +204,8 @@ def _first_token(value: str | None) -> str | None:
     return token or None
 
 
-_CONTENT_START = etree.XPath("//meta[@name='ContentStart']/parent::*")
+# ``/descendant::x[…]`` is ``//x[…]`` (no predicate here counts positions), without a child step from every node
+_CONTENT_START = etree.XPath("/descendant::meta[@name='ContentStart']/parent::*")
 _MARKED = etree.XPath("//*[@id or @class]|//article")
 _HAS_MEDIA = etree.XPath(".//img|.//table|.//a")
 _CONTENT_IDS = {"content", "Content", "article", "articleContent", "news_content"}
@@ -282,7 +298,7 @@ def _attachment_block(el: Any) -> bool:
     return False
 
 
-_LEAF_TABLES = etree.XPath("//body//table[not(.//table)]")
+_LEAF_TABLES = etree.XPath("/descendant::body/descendant::table[not(descendant::table)]")  # //body//table[not(.//table)]
 
 
 def attachments(sel: Selector, base: str, area_root: Any | None) -> list[Attachment]:

@@ -250,7 +250,7 @@ class Extractor(Unglue):
         signed = key.endswith(schema.SIGNED_SUFFIX)
         text = piece.text
         value, invalid, _ = _read(text, amount, signed, amount_in_yuan)  # read_number without its Reading
-        self.report.cells[key] = Cell(key, value, text, piece.at, invalid=invalid)
+        self.report.cells[key] = Cell(key, value, text, piece.at, invalid)
 
     # ------------------------------------------------------------ table 三
     def _t3_columns(self, rows: list[Row]) -> list[str]:
