@@ -157,6 +157,14 @@ def fuzzed(pages: list[bytes], n: int):
             for m in doc.iter("meta"):
                 m.getparent().remove(m)
                 break
+        head = doc.find(".//head")
+        for _ in range(rng.randint(0, 4) if head is not None else 0):  # <meta> tags in any case, empty, repeated
+            m = lxml.etree.SubElement(head, "meta")
+            m.set("name", rng.choice(["PubDate", "pubdate", "PUBDATE", "ArticleTitle", "ContentSource", "publishdate",
+                                      "firstpublishedtime", "ＰubDate", "ContentStart"]))
+            if rng.random() < 0.8:
+                m.set("content", rng.choice(["", " ", "2021-02-0{}".format(rng.randint(1, 9)), "某县人民政府", "无效日期",
+                                             "2023年5月6日 10:00"]))
         yield f"fuzz/{i}.html", lxml.html.tostring(doc, encoding="utf-8"), rng.choice([None, "text/html; charset=utf-8"]), \
             f"http://example.gov.cn/fuzz/{i}.html"
 
