@@ -64,6 +64,11 @@ class UnitView:
     def __init__(self, store: Store):
         self.store = store
         self.mine: OrderedDict[str, tuple[str | None, Report]] = OrderedDict()  # report id → (unit code, report)
+        # the remembered reports by (year, unit code) and (year, unit name): a lookup reads its unit's
+        # few, not all _MEMORY of them (each check asks three to five times)
+        self._by_code: dict[tuple[int | None, str | None], set[str]] = {}
+        self._by_name: dict[tuple[int | None, str | None], set[str]] = {}
+        self._keys: dict[str, tuple[tuple, tuple]] = {}  # report id → its two index keys
         self.rechecked: list[tuple[str, list[RuleResult]]] = []
 
     @property
@@ -73,10 +78,26 @@ class UnitView:
         return self.store.db
 
     def remember(self, rid: str, unit_code: str | None, report: Report) -> None:
+        if rid in self.mine:
+            self._unindex(rid)
         self.mine[rid] = (unit_code, report)
         self.mine.move_to_end(rid)
+        # indexed under what the report says now (its year and unit are final once it is checked; a
+        # lookup still tests the report itself)
+        self._keys[rid] = keys = ((report.year, unit_code), (report.year, report.unit))
+        self._by_code.setdefault(keys[0], set()).add(rid)
+        self._by_name.setdefault(keys[1], set()).add(rid)
         while len(self.mine) > _MEMORY:
+            self._unindex(next(iter(self.mine)))
             self.mine.popitem(last=False)
+
+    def _unindex(self, rid: str) -> None:
+        for index, key in zip((self._by_code, self._by_name), self._keys.pop(rid)):
+            ids = index.get(key)
+            if ids is not None:
+                ids.discard(rid)
+                if not ids:
+                    del index[key]
 
     # the Store methods the rules' context uses
     def load_report(self, rid: str) -> Report | None:
@@ -123,7 +144,9 @@ class UnitView:
                 "SELECT id, published, unit_code FROM reports WHERE unit = ? AND year = ? AND status != 'failed'",
                 [unit, year]).fetchall()
         found = {rid: published for rid, published, _ in rows if rid not in self.mine}
-        for rid, (code, report) in self.mine.items():
+        index, key = (self._by_code, (year, unit_code)) if by_code else (self._by_name, (year, unit))
+        for rid in index.get(key, ()):
+            code, report = self.mine[rid]
             if report.error is not None or report.year != year:
                 continue
             if (code == unit_code) if by_code else (report.unit == unit and (unit_code is None or code is None)):
