@@ -74,6 +74,8 @@ class Cell:
     def low_confidence(self) -> bool:
         """Read by OCR with a confidence under ``parsers.ocrconf.LOW`` (``at["conf"]``), or read by OCR
         as something that is no number (“¥0” for a 0: the engine's misreading, not the office's text)."""
+        if "conf" not in self.at:  # not read by OCR (most cells): no import on every call
+            return False
         from .ocrconf import low
 
         return low(self.at) or (self.invalid and "conf" in self.at)
