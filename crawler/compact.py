@@ -32,6 +32,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from .transactions import atomic
@@ -74,13 +75,18 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 _dumps_unicode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+_SHAPE_OF = {names: shape for shape, names in AT_SHAPES.items()}
+
+
 def pack_at(at: dict[str, Any]) -> str:
     """What ``cells.at_data`` keeps for a cell's provenance: its values alone for a known shape of
     integers, else the minified JSON object."""
-    keys = tuple(at)
-    for shape, names in AT_SHAPES.items():
-        if keys == names and all(type(v) is int and -2**63 <= v < 2**63 for v in at.values()):
-            return _dumps([shape, *at.values()])
+    shape = _SHAPE_OF.get(tuple(at))
+    if shape is not None:
+        values = tuple(at.values())
+        if all(type(v) is int and -2**63 <= v < 2**63 for v in values):
+            # what ``_dumps([shape, *values])`` writes (a JSON integer is its repr), without the encoder
+            return f"[{shape},{','.join(map(str, values))}]"
     return _dumps_unicode(at)
 
 
@@ -189,19 +195,60 @@ def _text_id(conn: sqlite3.Connection, text: str) -> int:
     return conn.execute("SELECT id FROM rule_texts WHERE text = ?", [text]).fetchone()[0]
 
 
-def rule_rows(conn: sqlite3.Connection, rows: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
+@lru_cache(maxsize=16384)  # a rule's pass message recurs with the same numbers in most reports
+def _packed_message(message: str) -> tuple[str, str | None] | None:
+    """(template, JSON args or None) of a message, or None when it is kept as text."""
+    found = template(message)
+    if found is None:
+        return None
+    return found[0], json.dumps(found[1], ensure_ascii=False, separators=(",", ":")) if found[1] else None
+
+
+_MAX_KNOWN_TEXTS = 100_000  # ``texts`` given to rule_rows is emptied when it grows past this
+
+
+def rule_rows(conn: sqlite3.Connection, rows: Iterable[dict[str, Any]],
+              texts: dict[str, int] | None = None) -> list[list[Any]]:
     """``rule_checks`` rows (in :data:`RULE_COLUMNS` order) for rule results given with the
-    ``rule_results`` columns; inside the caller's transaction (it adds to ``rule_texts``)."""
+    ``rule_results`` columns; inside the caller's transaction (it adds to ``rule_texts``).
+
+    ``texts`` (text → ``rule_texts`` id) remembers the ids across calls, so the ~60 rule results of a
+    report cost no look-up each; the ids it gave are checked against the table in one query (a rolled
+    back transaction may have taken back an id it remembers), and on any difference it is emptied and
+    the rows made again from the table."""
+    rows = list(rows)
+    used: dict[int, str] = {}
+
+    def text_id(text: str) -> int:
+        if texts is not None:
+            known = texts.get(text)
+            if known is not None:
+                used[known] = text
+                return known
+        found = _text_id(conn, text)
+        if texts is not None:
+            if len(texts) >= _MAX_KNOWN_TEXTS:
+                texts.clear()
+            texts[text] = found
+        return found
+
+    out = []
     for r in rows:
         message, args, cells = r["message"], None, r["cells"]
         if message is not None and r["status"] != "fail":
-            found = template(message)
-            if found:
-                message = _text_id(conn, found[0])
-                args = json.dumps(found[1], ensure_ascii=False, separators=(",", ":")) if found[1] else None
+            packed = _packed_message(message)
+            if packed:
+                message, args = text_id(packed[0]), packed[1]
         if cells is not None:
-            cells = _text_id(conn, cells)
-        yield [r["report"], r["rule"], r["scope"], r["status"], r["severity"], message, args, cells]
+            cells = text_id(cells)
+        out.append([r["report"], r["rule"], r["scope"], r["status"], r["severity"], message, args, cells])
+    if used and texts is not None:
+        ids = list(used)
+        stored = dict(conn.execute(f"SELECT id, text FROM rule_texts WHERE id IN ({','.join('?' * len(ids))})", ids))
+        if any(stored.get(i) != text for i, text in used.items()):
+            texts.clear()
+            return rule_rows(conn, rows, None)
+    return out
 
 
 def ensure(conn: sqlite3.Connection) -> None:

@@ -13,7 +13,6 @@ year's after X-CARRY's neighbour arrives), so both reports carry the finding whi
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from parsers import similarity
@@ -60,19 +59,17 @@ def save(store: Store, rid: str, report: Report, unit_code: str | None) -> None:
                             [(rid, b) for b in similarity.bands(m, scope(store, unit_code, report.year))])
 
 
-def signature(report: Report) -> Any:
+def signature(report: Report) -> similarity.MinHash | None:
     """The MinHash signature of the report's text (None when too short), kept on the report: a parse
     worker computes it for the copy check and the writer, in another process, stores it — carried in the
-    pickled report instead of computed twice. Only the hash values travel (what :func:`save` and
-    :func:`similarity.bands` read), so the writer never imports datasketch; the text they were computed
-    from is kept with them and compared, so an edited text is never stored with a stale signature."""
+    pickled report (128 integers) instead of computed twice. The text it was computed from is kept with
+    it and compared, so an edited text is never stored with a stale signature."""
     kept = report.__dict__.get("_signature")
     if kept is not None and kept[0] == report.text:
         return kept[1]
     m = similarity.minhash(report.text)
-    light = SimpleNamespace(hashvalues=m.hashvalues) if m is not None else None
-    report.__dict__["_signature"] = (report.text, light)
-    return light
+    report.__dict__["_signature"] = (report.text, m)
+    return m
 
 
 def scope(store: Store, unit_code: str | None, year: int | None) -> str:

@@ -17,6 +17,7 @@ before parsing the next would have seen.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from parsers.model import Report, RuleResult
+from parsers.model import Cell, Report, RuleResult
 
 from .store import Store
 
@@ -64,6 +65,11 @@ class UnitView:
     def __init__(self, store: Store):
         self.store = store
         self.mine: OrderedDict[str, tuple[str | None, Report]] = OrderedDict()  # report id → (unit code, report)
+        # the remembered reports by (year, unit code) and (year, unit name): a lookup reads its unit's
+        # few, not all _MEMORY of them (each check asks three to five times)
+        self._by_code: dict[tuple[int | None, str | None], set[str]] = {}
+        self._by_name: dict[tuple[int | None, str | None], set[str]] = {}
+        self._keys: dict[str, tuple[tuple, tuple]] = {}  # report id → its two index keys
         self.rechecked: list[tuple[str, list[RuleResult]]] = []
 
     @property
@@ -73,10 +79,26 @@ class UnitView:
         return self.store.db
 
     def remember(self, rid: str, unit_code: str | None, report: Report) -> None:
+        if rid in self.mine:
+            self._unindex(rid)
         self.mine[rid] = (unit_code, report)
         self.mine.move_to_end(rid)
+        # indexed under what the report says now (its year and unit are final once it is checked; a
+        # lookup still tests the report itself)
+        self._keys[rid] = keys = ((report.year, unit_code), (report.year, report.unit))
+        self._by_code.setdefault(keys[0], set()).add(rid)
+        self._by_name.setdefault(keys[1], set()).add(rid)
         while len(self.mine) > _MEMORY:
+            self._unindex(next(iter(self.mine)))
             self.mine.popitem(last=False)
+
+    def _unindex(self, rid: str) -> None:
+        for index, key in zip((self._by_code, self._by_name), self._keys.pop(rid)):
+            ids = index.get(key)
+            if ids is not None:
+                ids.discard(rid)
+                if not ids:
+                    del index[key]
 
     # the Store methods the rules' context uses
     def load_report(self, rid: str) -> Report | None:
@@ -123,7 +145,9 @@ class UnitView:
                 "SELECT id, published, unit_code FROM reports WHERE unit = ? AND year = ? AND status != 'failed'",
                 [unit, year]).fetchall()
         found = {rid: published for rid, published, _ in rows if rid not in self.mine}
-        for rid, (code, report) in self.mine.items():
+        index, key = (self._by_code, (year, unit_code)) if by_code else (self._by_name, (year, unit))
+        for rid in index.get(key, ()):
+            code, report = self.mine[rid]
             if report.error is not None or report.year != year:
                 continue
             if (code == unit_code) if by_code else (report.unit == unit and (unit_code is None or code is None)):
@@ -160,8 +184,69 @@ def _init(db: str, registry) -> None:
 
 
 def _prepare_many(entries: list[dict[str, Any]]) -> list[tuple[bool, Any]]:
-    """In a worker: prepare each entry; (True, Prepared) or (False, the traceback) per entry."""
-    return prepare_each(_stage, entries)
+    """In a worker: prepare each entry; (True, Prepared) or (False, the traceback) per entry. Reports
+    travel to the writer packed (:class:`_Packed`)."""
+    out = prepare_each(_stage, entries)
+    for ok, prepared in out:
+        if ok and isinstance(getattr(prepared, "report", None), Report):
+            prepared.report = _Packed(prepared.report)
+    return out
+
+
+# ==================================================================== reports on the wire
+
+_CELL_FIELDS = tuple(f.name for f in dataclasses.fields(Cell))
+_RULE_FIELDS = tuple(f.name for f in dataclasses.fields(RuleResult))
+
+
+class _Packed:
+    """A report on its way from a worker to the writer: its ~200 cells and ~60 rule results pickled as
+    tuples of their fields, not as an object each (pickle rebuilds an object through ``__reduce_ex__``
+    and a ``__dict__`` per instance, most of the writer's cost of receiving a report). Unpickled, it is
+    the :class:`Report` again, equal to the one sent."""
+
+    __slots__ = ("report",)
+
+    def __init__(self, report: Report):
+        self.report = report
+
+    def __reduce__(self):
+        r = self.report
+        state = dict(r.__dict__)
+        state["cells"] = (list(r.cells), _flat(r.cells.values(), _CELL_FIELDS))
+        state["rules"] = _flat(r.rules, _RULE_FIELDS)
+        state["others"] = [_Packed(o) if isinstance(o, Report) else o for o in r.others]
+        return _unpack_report, (type(r), state)
+
+
+def _flat(objects: Iterable[Any], names: tuple[str, ...]) -> list[Any]:
+    """Dataclass instances as tuples of their fields' values (an instance with anything else in its
+    ``__dict__`` travels as it is)."""
+    out: list[Any] = []
+    for obj in objects:
+        d = obj.__dict__
+        out.append(tuple(d.values()) if tuple(d) == names else obj)
+    return out
+
+
+def _unflat(rows: list[Any], cls: type, names: tuple[str, ...]) -> list[Any]:
+    out = []
+    for row in rows:
+        if type(row) is tuple:
+            obj = cls.__new__(cls)
+            obj.__dict__.update(zip(names, row))
+            row = obj
+        out.append(row)
+    return out
+
+
+def _unpack_report(cls: type, state: dict[str, Any]) -> Report:
+    keys, cells = state["cells"]
+    state["cells"] = dict(zip(keys, _unflat(cells, Cell, _CELL_FIELDS)))
+    state["rules"] = _unflat(state["rules"], RuleResult, _RULE_FIELDS)
+    report = cls.__new__(cls)
+    report.__dict__.update(state)
+    return report
 
 
 def prepare_each(stage, entries: list[dict[str, Any]]) -> list[tuple[bool, Any]]:

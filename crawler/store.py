@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,15 @@ def report_status(report: Report) -> str:
     return "ok"
 
 
+@lru_cache(maxsize=4096)  # a rule's cell list is the same in every report (a few dozen lists)
+def _cells_json(cells: tuple[str, ...]) -> str:
+    return json.dumps(list(cells))
+
+
+_INSERT_CELLS = (f"INSERT INTO cells ({', '.join(compact.CELL_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' * len(compact.CELL_COLUMNS))})")
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value) if value != value.to_integral_value() else int(value)
@@ -60,6 +70,7 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = str(path)
+        self._texts: dict[str, int] = {}  # rule_texts ids met (crawler.compact.rule_rows checks them)
         self.db = sqlite_utils.Database(self.path)
         conn = self.db.conn
         conn.execute("PRAGMA busy_timeout = 30000")
@@ -153,7 +164,7 @@ class Store:
                 self.db.execute("DELETE FROM cells WHERE report = ?", [rid])
                 self.db.execute("DELETE FROM rule_checks WHERE report = ?", [rid])
                 self._insert("reports", [row], upsert_key="id")
-                self._insert("cells", list(self._cell_rows(rid, report.cells.values())))
+                self.db.conn.executemany(_INSERT_CELLS, self._cell_rows(rid, report.cells.values()))
                 self._write_rules(rid, report.rules, report)
                 fingerprints.save(self, rid, report, unit_code)
             # a re-parse that finds fewer reports in the document drops the extra ones
@@ -188,7 +199,7 @@ class Store:
         self.db.execute("DELETE FROM rule_checks WHERE report = ?", [report_id])
         self.db.conn.executemany(
             f"INSERT INTO rule_checks ({', '.join(compact.RULE_COLUMNS)}) VALUES ({', '.join('?' * len(compact.RULE_COLUMNS))})",
-            list(compact.rule_rows(self.db.conn, self._rule_rows(report_id, results))))
+            compact.rule_rows(self.db.conn, self._rule_rows(report_id, results), self._texts))
         errors = sum(1 for r in results if r.status == "fail" and r.severity == "error")
         warnings = sum(1 for r in results if r.status == "fail" and r.severity == "warning")
         report = report or self.load_report(report_id)
@@ -230,19 +241,21 @@ class Store:
         return row
 
     @staticmethod
-    def _cell_rows(rid: str, cells) -> Iterator[dict[str, Any]]:
+    def _cell_rows(rid: str, cells) -> list[tuple[Any, ...]]:
+        """``cells`` rows in :data:`crawler.compact.CELL_COLUMNS` order."""
+        raw_text, pack_at = compact.raw_text, compact.pack_at
+        rows = []
         for c in cells:
             # tbl/row_key/col_key, blank and raw (when it is the value's text) are derived (crawler.compact)
             value = _json_value(c.value)
-            yield {"report": rid, "key": c.key, "value": value, "raw_text": compact.raw_text(value, c.raw),
-                   "invalid": int(c.invalid), "at_data": compact.pack_at(c.at),
-                   "inferred": int(c.inferred)}
+            rows.append((rid, c.key, value, raw_text(value, c.raw), int(c.invalid), pack_at(c.at), int(c.inferred)))
+        return rows
 
     @staticmethod
     def _rule_rows(rid: str, results: list[RuleResult]) -> Iterator[dict[str, Any]]:
         for r in results:
             yield {"report": rid, "rule": r.rule, "scope": r.scope, "status": r.status, "severity": r.severity,
-                   "message": r.message, "cells": json.dumps(r.cells)}
+                   "message": r.message, "cells": _cells_json(tuple(r.cells))}
 
     def load_report(self, rid: str) -> Report | None:
         """A stored report back as a :class:`Report` (cells and rule results included)."""

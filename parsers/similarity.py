@@ -6,10 +6,16 @@ without digits, spaces or punctuation. Similarity is the Jaccard index of the te
 5-shingles; a pair of reports is "nearly identical" at :data:`TEXT_THRESHOLD` or above.
 
 Comparing every pair nationally is out of the question (40,000 units × years), so each report gets a
-MinHash signature (datasketch) whose bands are stored as integers (:mod:`crawler.fingerprints`): two
+MinHash signature whose bands are stored as integers (:mod:`crawler.fingerprints`): two
 reports become a candidate pair only when one band is equal, which an index finds; only candidates are
 compared exactly. With :data:`BANDS` × :data:`ROWS` = 16 × 8 the chance that a pair at Jaccard 0.85 is
 missed is below 10⁻⁷, and pairs under 0.5 are almost never looked at.
+
+The signature is datasketch's ``MinHash(num_perm=128, seed=20230131, hashfunc=zlib.crc32)`` of its
+"affine32" scheme (the stored fingerprints were made with it), computed here with numpy alone: the same
+values, bit for bit (tests/test_evaluator.py compares them), without importing datasketch and scipy
+(a second at every worker's start) or drawing the 128 permutations again for every report — and the
+same whatever datasketch version is installed (before 2.0 its default scheme gave other values).
 """
 
 from __future__ import annotations
@@ -18,13 +24,12 @@ import hashlib
 import re
 import struct
 import zlib
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from .model import Report
-
-if TYPE_CHECKING:
-    from datasketch import MinHash
 
 SHINGLE = 5
 NUM_PERM = 128
@@ -72,6 +77,15 @@ def text_similarity(a: str, b: str) -> float | None:
     return jaccard(shingles(na), shingles(nb))
 
 
+@dataclass(frozen=True, eq=False)
+class MinHash:
+    """A MinHash signature: ``hashvalues``, NUM_PERM unsigned 32-bit integers (what is stored and banded)."""
+
+    hashvalues: np.ndarray
+    # bands by scope, made once (a worker's copy check and the writer's storing both want them)
+    banded: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+
+
 def minhash(text: str) -> MinHash | None:
     """The MinHash signature of a body text (None when it is too short to compare)."""
     norm = normalize(body_text(text))
@@ -80,15 +94,37 @@ def minhash(text: str) -> MinHash | None:
     return _minhash(norm)
 
 
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutations for :data:`_SEED`: h → a·h + b mod 2³² (``a`` odd)."""
+    gen = np.random.RandomState(_SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
 @lru_cache(maxsize=256)  # a report's signature is wanted by its check, its storing and its peers' re-checks
 def _minhash(norm: str) -> MinHash:
-    from datasketch import (
-        MinHash,  # imported on first use: its package pulls in scipy (~1 s at start-up)
-    )
-
-    m = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)  # crc32: stable, 32-bit, twice sha1's speed
-    m.update_batch([s.encode("utf-8") for s in shingles(norm)])
-    return m
+    grams = shingles(norm)
+    # crc32 of each shingle's UTF-8 (stable, 32-bit), mixed by MurmurHash3's finaliser, then permuted:
+    # the column minima are the signature (uint32 arithmetic wraps, as the scheme wants)
+    hv = np.fromiter(map(zlib.crc32, map(str.encode, grams)), dtype=np.uint32, count=len(grams))
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    hv = hv ^ (hv >> s3)
+    a, b = _permutations()
+    # one row per permutation: the minimum runs along contiguous memory (8× faster than per column)
+    permuted = np.multiply.outer(a, hv)
+    permuted += b[:, None]
+    values = permuted.min(axis=1)
+    values.flags.writeable = False
+    return MinHash(values)
 
 
 def bands(m: MinHash, scope: str = "") -> list[int]:
@@ -96,13 +132,19 @@ def bands(m: MinHash, scope: str = "") -> list[int]:
 
     ``scope`` is where copies are looked for (county and year): boilerplate shared by thousands of
     reports nationally then never meets in the index, so a lookup's cost stays that of one county."""
+    banded = getattr(m, "banded", None)
+    if banded is not None and scope in banded:
+        return list(banded[scope])
     out = []
-    values = m.hashvalues
+    # each band is hashed as struct.pack("<H8I", band, *its 8 values & 0xFFFFFFFF)
+    raw = np.asarray(m.hashvalues).astype("<u4").tobytes()
     salt = scope.encode("utf-8")
     for b in range(BANDS):
-        chunk = struct.pack(f"<H{ROWS}I", b, *(int(v) & 0xFFFFFFFF for v in values[b * ROWS:(b + 1) * ROWS]))
+        chunk = struct.pack("<H", b) + raw[b * ROWS * 4:(b + 1) * ROWS * 4]
         out.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8, key=salt[:64]).digest(), "little",
                                   signed=True) >> 1)
+    if banded is not None:
+        banded[scope] = list(out)
     return out
 
 

@@ -206,3 +206,28 @@ def test_a_message_template_gives_the_message_back_in_sqlite(message):
     back = conn.execute(f"SELECT printf(?, {', '.join(f'json_extract(?, {chr(39)}$[{i}]{chr(39)})' for i in range(compact.MAX_ARGS))})",
                         [tpl, *[args_json] * compact.MAX_ARGS]).fetchone()[0]
     assert back == message
+
+
+def test_remembered_rule_text_ids_are_checked_after_a_rollback(tmp_path):
+    """A rolled-back transaction takes its rule_texts rows back, and SQLite gives the freed id to the next
+    text: an id remembered from before must never point a rule result at that other text."""
+    from crawler.transactions import atomic
+
+    conn = Store(tmp_path / "t.db").db.conn
+    texts: dict[str, int] = {}
+
+    def row(cells: str, message: str = "合计 12 等于 5 加 7") -> dict:
+        return {"report": "r", "rule": "T", "scope": "s", "status": "pass", "severity": "error",
+                "message": message, "cells": cells}
+
+    with pytest.raises(RuntimeError), atomic(conn):
+        compact.rule_rows(conn, [row('["t3.a"]')], texts)
+        raise RuntimeError("the batch failed")
+    assert texts and conn.execute("SELECT count(*) FROM rule_texts").fetchone()[0] == 0
+    with atomic(conn):
+        compact.rule_rows(conn, [row('["t4.b"]', "另一句话 3")], texts)  # takes the freed ids
+        (got,) = compact.rule_rows(conn, [row('["t3.a"]')], texts)
+    text = dict(conn.execute("SELECT id, text FROM rule_texts"))
+    assert text[got[7]] == '["t3.a"]' and text[got[5]] == "合计 %s 等于 %s 加 %s"
+    (again,) = compact.rule_rows(conn, [row('["t3.a"]')], texts)  # remembered now, and right
+    assert again == got and texts['["t3.a"]'] == got[7]

@@ -327,3 +327,31 @@ def test_real_one_line_pages(name, year, fmt):
     assert "fail" not in {s for s, _ in got.values()}
     if fmt == "2021":
         assert got["FEE-STATEMENT"] == ("pass", "第六部分说明了信息处理费：“2021年，无收取信息处理费情况。”")
+
+
+# ---------------------------------------------------------------- MinHash signatures (stored fingerprints)
+SIGNED_TEXT = "本机关认真贯彻落实政府信息公开条例，主动公开政府信息，依申请公开办理及时规范。" * 10
+
+
+def test_minhash_keeps_the_stored_fingerprints_values():
+    """The numpy MinHash gives what the stored fingerprints were made with (its bands are looked up)."""
+    from parsers import similarity
+
+    m = similarity.minhash(SIGNED_TEXT)
+    assert m.hashvalues.dtype.name == "uint32" and len(m.hashvalues) == similarity.NUM_PERM
+    assert [int(v) for v in m.hashvalues[:4]] == [131026125, 177011529, 33175836, 213370732]
+    assert similarity.bands(m, "410101:2023")[:2] == [-2233531412109877432, 3017703085204564014]
+    assert similarity.minhash("太短") is None
+
+
+def test_minhash_is_datasketchs_affine32_minhash():
+    datasketch = pytest.importorskip("datasketch", minversion="2.0")
+    import zlib
+
+    from parsers import similarity
+
+    for text in (SIGNED_TEXT, OTHER_YEAR_TEXT[0] * 3, "".join(chr(0x4E00 + i * 7) for i in range(600))):
+        norm = similarity.normalize(similarity.body_text(text))
+        want = datasketch.MinHash(num_perm=similarity.NUM_PERM, seed=similarity._SEED, hashfunc=zlib.crc32)
+        want.update_batch([s.encode("utf-8") for s in similarity.shingles(norm)])
+        assert (similarity.minhash(text).hashvalues == want.hashvalues).all()

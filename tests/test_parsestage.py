@@ -337,3 +337,30 @@ def test_a_copy_stored_in_a_later_stage_marks_the_earlier_report_too(tmp_path):
         s.close()
         for code, results in found.items():
             assert set(results.values()) == {"fail"}, (workers, code, results)
+
+
+def test_a_report_packed_for_the_writer_unpickles_equal_to_the_one_sent():
+    """Workers send reports with their cells and rule results as tuples (crawler.parseworkers._Packed):
+    the writer must get the very report, every attribute included (the signature kept on it too)."""
+    import pickle
+    from decimal import Decimal
+
+    from crawler import fingerprints
+    from crawler.parseworkers import _Packed
+    from parsers import parse_document
+    from parsers.model import Cell, RuleResult
+
+    report = parse_document(render_html(seed_spec("001")), "http://127.0.0.1:9/a.html", name="a.html")
+    report.cells["t3.x.y"] = Cell("t3.x.y", Decimal("1.5"), "1.5", {"page": 1, "bbox": [1.0, 2.0, 3.0, 4.0]},
+                                  invalid=True)
+    report.rules.append(RuleResult("T3-BALANCE", "total", "fail", "error", "不平衡 3", cells=["t3.new.total"]))
+    report.others = [parse_document(render_html(seed_spec("002")), "http://127.0.0.1:9/b.html", name="b.html")]
+    report.peers_seen = frozenset({"abc"})
+    fingerprints.signature(report)
+    assert len(report.cells) > 100
+    back = pickle.loads(pickle.dumps(_Packed(report), protocol=pickle.HIGHEST_PROTOCOL))
+    assert type(back) is type(report) and back == report
+    assert back.__dict__.keys() == report.__dict__.keys() and back.peers_seen == report.peers_seen
+    assert [c.__dict__ for c in back.cells.values()] == [c.__dict__ for c in report.cells.values()]
+    assert list(back.cells) == list(report.cells) and back.others == report.others
+    assert (fingerprints.signature(back).hashvalues == fingerprints.signature(report).hashvalues).all()
