@@ -12,6 +12,7 @@ import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 from weakref import WeakKeyDictionary
@@ -311,7 +312,20 @@ def attachments(sel: Selector, base: str, area_root: Any | None) -> list[Attachm
     ``area_root`` is the content element (:func:`_content_root`). Works on lxml elements, not
     Selectors: a crawl reads every article.
     """
+    return _attachments(sel, base, lambda: area_root)
+
+
+def _attachments(sel: Selector, base: str, area: Callable[[], Any | None]) -> list[Attachment]:
+    """:func:`attachments` with the content element asked of ``area()`` only when a file link or a
+    picture needs it: finding it is a pass over every element, and most report pages have neither."""
     found: dict[str, Attachment] = {}
+    known: list[tuple[Any | None, Any | None]] = []
+
+    def content() -> tuple[Any | None, Any | None]:
+        if not known:
+            root = area()
+            known.append((root, root.getparent() if root is not None else None))
+        return known[0]
 
     def add(att: Attachment) -> None:
         kept = found.get(att.url)
@@ -320,7 +334,6 @@ def attachments(sel: Selector, base: str, area_root: Any | None) -> list[Attachm
         elif kept.name == _name_from_url(att.url) and att.name != kept.name:
             kept.name = att.name  # an icon link came first; the text link names the file
 
-    area_parent = area_root.getparent() if area_root is not None else None
     for a in anchors(sel):
         href = a.get("href")
         if not is_followable(href):
@@ -328,6 +341,7 @@ def attachments(sel: Selector, base: str, area_root: Any | None) -> list[Attachm
         url = urljoin(base, href)
         if not is_file_url(url) or in_chrome(a):
             continue
+        area_root, area_parent = content()
         ancestors = set(a.iterancestors())
         inside = area_root is not None and (a is area_root or area_root in ancestors)
         if is_image_url(url) and not inside:
@@ -336,6 +350,8 @@ def attachments(sel: Selector, base: str, area_root: Any | None) -> list[Attachm
         if area_root is not None and not (inside or beside or _attachment_block(a)):
             continue
         add(_attachment(url, " ".join(a.itertext()) or a.get("title", "")))
+    # no picture in the page: none in its content area either
+    area_root = content()[0] if next(sel.root.iter("img"), None) is not None else None
     if area_root is not None:
         for img in area_root.iter("img"):
             src = img.get("src")
@@ -510,6 +526,6 @@ def article_metadata(response: Response) -> Article:
         title=_title(sel, fields),
         published=_published(sel, fields),
         publisher=_publisher(sel, fields),
-        attachments=attachments(sel, base_url(response, sel), _content_root(sel.root)),
+        attachments=_attachments(sel, base_url(response, sel), lambda: _content_root(sel.root)),
         has_report_table=has_report_table(sel),
     )

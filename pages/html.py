@@ -39,7 +39,8 @@ def selector(response: Response) -> Selector | None:
     return sel if sel.type in ("html", "xml") else None  # a JsonResponse's selector is of type json
 
 
-_SCRIPTS = etree.XPath("//script[not(@src)]/text()")
+# ``/descendant::x[…]``: ``//x[…]`` without a child step from every node (no predicate here counts positions)
+_SCRIPTS = etree.XPath("/descendant::script[not(@src)]/text()")
 
 
 def script_text(sel: Selector) -> str:
@@ -47,10 +48,14 @@ def script_text(sel: Selector) -> str:
     return "\n".join(_SCRIPTS(sel.root))
 
 
+_BASE_HREF = etree.XPath("//base/@href")
+
+
 def base_url(response: Response, sel: Selector | None = None) -> str:
     """The URL relative links resolve against, as a browser does: ``<base href>`` if any, else the
     page's URL (“…/xxgkndbg1/content_184762” is a document, not a directory)."""
-    href = sel.xpath("//base/@href").get() if sel is not None else None
+    found = _BASE_HREF(sel.root) if sel is not None else []
+    href = str(found[0]) if found else None  # sel.xpath("//base/@href").get(), compiled once
     return urljoin(response.url, href) if href and is_followable(href) else response.url
 
 
@@ -69,7 +74,7 @@ def in_chrome(el: Any) -> bool:
     return False
 
 
-_ANCHORS = etree.XPath("//a[@href]")
+_ANCHORS = etree.XPath("/descendant::a[@href]")  # //a[@href]
 # An element's text nodes a reader sees (not its scripts' or styles'), as lxml strings.
 visible_text = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
 

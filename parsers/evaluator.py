@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import schema, sections, similarity
 from .model import Report, RuleResult
+from .numbers import text_cache
 
 if TYPE_CHECKING:
     from .rules import Context
@@ -182,6 +183,7 @@ def check_copy_last_year(report: Report, ctx: Context) -> Iterable[RuleResult]:
 _SELF = r"(?:本单位|本机关|本部门|我单位|我镇|我乡|我局|我委|我办|我街道|我区|我县|我市|我中心|我院|我所|我处|我部)"
 
 
+@text_cache  # every report of a county asks it of every other unit of the county
 def short_name(name: str) -> str:
     """``东城镇人民政府`` → ``东城镇``; ``甲县教育局`` stays."""
     for suffix in ("人民政府", "街道办事处", "办事处", "管理委员会", "管委会"):
