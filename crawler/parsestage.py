@@ -97,14 +97,16 @@ def page_info(body: bytes, url: str, *, content_type: str | None = None, encodin
 class ParseStage:
     """Empties the store's parse queue; ``stats`` counts what became of each entry."""
 
-    def __init__(self, store: Store, registry: Registry | None, *, workers: int = 0):
+    def __init__(self, store: Store, registry: Registry | None, *, workers: int = 0, sync_units: bool = True):
         self.store = store
         self.registry = registry
         self.workers = workers  # 0: everything in this process
         self.stats: Counter[str] = Counter()
         self._pages: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        if registry is not None:
-            store.sync_units(registry)  # the evaluator's checks read the registry unit and its county
+        if registry is not None and sync_units:
+            # the evaluator's checks read the registry unit and its county (a worker process finds them
+            # written by the stage that started it: it only reads)
+            store.sync_units(registry)
         self.view = UnitView(store)
 
     # ------------------------------------------------------------ the loop

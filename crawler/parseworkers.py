@@ -180,7 +180,7 @@ def _init(db: str, registry) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the stage's to handle
     from .parsestage import ParseStage
 
-    _stage = ParseStage(Store(db), registry, workers=0)
+    _stage = ParseStage(Store(db), registry, workers=0, sync_units=False)
 
 
 def _prepare_many(entries: list[dict[str, Any]]) -> list[tuple[bool, Any]]:
