@@ -35,6 +35,7 @@ class _TextCache(dict):
     def __init__(self, fn: Callable[[str], R]):
         super().__init__()
         self.fn = fn
+        self.cache_clear = self.clear  # on the instance: the class itself is no cache (bench/parse.py --cold)
         update_wrapper(self, fn)
 
     def __missing__(self, text: str) -> R:
@@ -46,9 +47,6 @@ class _TextCache(dict):
         return value
 
     __call__ = dict.__getitem__
-
-    def cache_clear(self) -> None:
-        self.clear()
 
     # a function: compared, hashed and shown as itself, not as the dict of what it has read
     __hash__ = object.__hash__
