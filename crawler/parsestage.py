@@ -36,7 +36,7 @@ from . import fingerprints, pictured
 from .attribution import unit_codes
 from .ingest import check_report, fill_from_page, recheck_copied, recheck_next_year
 from .items import ENTRY_FIELDS, PAGE, source_fields
-from .parseworkers import UnitView, WorkerPool, default_workers, prepare_each
+from .parseworkers import UnitView, WorkerPool, default_workers, prepare_each, quiet_gc
 from .registry import Registry, load
 from .store import Store
 
@@ -113,6 +113,7 @@ class ParseStage:
     def run(self, *, follow: Callable[[], bool] | None = None, poll: float = 0.2) -> Counter[str]:
         """Handle queue entries until the queue is empty — or, while ``follow()`` is true, keep
         waiting for more (the crawl is still adding)."""
+        quiet_gc()
         if self.workers > 0:
             return self._run_workers(follow=follow, poll=poll)
         last = 0  # queue ids only grow (AUTOINCREMENT), so nothing is met twice
