@@ -58,7 +58,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -285,24 +284,15 @@ def crawl_bare(web, urls: list[dict], work: Path, tag: str) -> Crawl:
 
 # ==================================================================== worlds and registries
 
-def _yaml():
-    import yaml
-
-    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader), getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
 def write_registry(web, path: Path, *, generated_only: bool) -> tuple[int, int, set[str]]:
     """The served world's registry (only its generated plain-HTTP sites' units unless told otherwise);
     returns (units, sites, unit codes)."""
-    yaml, loader, dumper = _yaml()
     world = web.world
     keep = {u.code for u in world.units.values()
             if not generated_only or world.sites[u.registry_site or u.site].scale}
-    data = yaml.load(web.registry_yaml(), Loader=loader)
-    data["units"] = [u for u in data["units"] if str(u["code"]) in keep]
-    path.write_text(yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
-    sites = {urlsplit(u.get("site") or (u.get("columns") or [""])[0]).netloc for u in data["units"]}
-    return len(data["units"]), len(sites), keep
+    path.write_text(web.registry_yaml(only=lambda u: u.code in keep), encoding="utf-8")
+    sites = {world.units[c].registry_site or world.units[c].site for c in keep}
+    return len(keep), len(sites), keep
 
 
 def start_web(scale: int, *, prerender: bool = False, keepalive_timeout: float = 75.0):

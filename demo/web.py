@@ -43,6 +43,7 @@ from .sites import (
     ExpectedReport,
     ForbiddenItem,
     Site,
+    Unit,
     World,
     build_world,
     challenged,
@@ -234,11 +235,14 @@ class DemoWeb:
         """Units whose missing years can't be called missing (unfindable, empty or trap columns)."""
         return self.world.undeterminable()
 
-    def registry_yaml(self) -> str:
-        """The registry of this world (crawler.registry format) with the real addresses."""
+    def registry_yaml(self, only: Callable[[Unit], bool] | None = None) -> str:
+        """The registry of this world (crawler.registry format) with the real addresses (of the units
+        ``only`` accepts, when given)."""
         units = []
         with self.world.lock:
             for u in self.world.units.values():
+                if only is not None and not only(u):
+                    continue
                 key = u.registry_site or u.site
                 d: dict = {"code": u.code, "name": u.name, "level": u.level}
                 if u.parent:
