@@ -361,7 +361,8 @@ def header(args, nofile) -> None:
     print("overrides for both crawls: " + " ".join(f"-s {k}={v}" for k, v in OVERRIDES.items()))
     print("nianbao's own: DOWNLOAD_HANDLERS=scrapy-playwright started lazily (plain requests go through Scrapy's "
           f"HTTP/1.1 handler), its {len(project.DOWNLOADER_MIDDLEWARES)} downloader middlewares, StorePipeline (raw "
-          "bytes + source + parse queue in SQLite), ResumableDupeFilter; no JOBDIR")
+          "bytes + source + parse queue in SQLite), ResumableDupeFilter; no JOBDIR; units started "
+          f"{project.NIANBAO_START_WINDOW} column readings at a time (NIANBAO_START_WINDOW)")
     print(f"nianbao's parse stage: NIANBAO_PARSE={PARSE} — " + {
         "process": "a child process beside the crawl (nice 10) reads page metadata, parses, checks and stores "
                    "from the queue; the crawl process waits for it after the spider closed, so engine time is the "
