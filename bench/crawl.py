@@ -127,9 +127,18 @@ class ChildRun:
     cpu: float             # user + system seconds of the child and its waited-for descendants
     server_cpu: float      # CPU seconds this process (the demo web's thread) used meanwhile
     log: Path
+    cpu_by_role: dict[str, float] = field(default_factory=dict)  # sampled: crawl, parse stage, parse workers
 
 
-def _tree_rss_kb(pid: int, hwm: dict[int, int]) -> int:
+def _role(cmdline: str) -> str:
+    if "crawler.parsestage" in cmdline:
+        return "parse stage"
+    if "multiprocessing" in cmdline:
+        return "parse workers"
+    return "crawl" if "app.cli" in cmdline or "_bare" in cmdline else "other"
+
+
+def _tree_rss_kb(pid: int, hwm: dict[int, int], cpu: dict[int, tuple[str, float]] | None = None) -> int:
     """The summed RSS of ``pid`` and its descendants now; updates ``hwm`` (pid → VmHWM, KB).
 
     VmHWM is the high-water mark of a process's own address space since its exec. (The kernel's
@@ -148,12 +157,20 @@ def _tree_rss_kb(pid: int, hwm: dict[int, int]) -> int:
                         hwm[p] = max(hwm.get(p, 0), int(line.split()[1]))
                     elif line.startswith("VmRSS:"):
                         total += int(line.split()[1])
+            if cpu is not None:  # the process's own user + system time so far (its role kept from the first look)
+                with open(f"/proc/{p}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                role = cpu[p][0] if p in cpu else _role(open(f"/proc/{p}/cmdline").read().replace("\0", " "))
+                cpu[p] = (role, (int(fields[11]) + int(fields[12])) / _HZ)
             for tid in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{tid}/children") as f:
                     stack.extend(int(x) for x in f.read().split())
         except (OSError, ValueError, IndexError):
             continue
     return total
+
+
+_HZ = os.sysconf("SC_CLK_TCK")
 
 
 def _load() -> str:
@@ -179,6 +196,7 @@ def run_child(cmd: list[str], *, cwd: Path, log: Path) -> ChildRun:
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     peak = [0]
     hwm: dict[int, int] = {}
+    cpu: dict[int, tuple[str, float]] = {}
     done = threading.Event()
     cpu0 = _self_cpu()
     t0 = time.perf_counter()
@@ -187,7 +205,7 @@ def run_child(cmd: list[str], *, cwd: Path, log: Path) -> ChildRun:
 
         def sample() -> None:
             while not done.wait(0.1 if time.perf_counter() - t0 < 5 else 0.25):
-                peak[0] = max(peak[0], _tree_rss_kb(proc.pid, hwm))
+                peak[0] = max(peak[0], _tree_rss_kb(proc.pid, hwm, cpu))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -196,8 +214,11 @@ def run_child(cmd: list[str], *, cwd: Path, log: Path) -> ChildRun:
         done.set()
         sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
+    by_role: dict[str, float] = {}
+    for role, seconds in cpu.values():
+        by_role[role] = by_role.get(role, 0.0) + seconds
     return ChildRun(rc=proc.returncode, wall=wall, maxrss_kb=max(hwm.values(), default=0), tree_peak_kb=peak[0],
-                    cpu=ru.ru_utime + ru.ru_stime, server_cpu=_self_cpu() - cpu0, log=log)
+                    cpu=ru.ru_utime + ru.ru_stime, server_cpu=_self_cpu() - cpu0, log=log, cpu_by_role=by_role)
 
 
 PARSE = "process"  # NIANBAO_PARSE for nianbao's crawls (--parse)

@@ -212,6 +212,10 @@ def one_size(bench, target_units: int, work: Path) -> dict[str, Any]:
           f"its parse stage and workers → {1000 * run.cpu / max(units, 1):.1f} ms per unit, "
           f"{1000 * run.cpu / max(out['new_units'], 1):.1f} ms per new unit · server CPU {run.server_cpu:.0f} s (this "
           f"process)")
+    roles = run.cpu_by_role
+    print("CPU per unit by process (sampled every 0.25 s, so a little under the total): " + " · ".join(
+        f"{role} {1000 * sec / max(units, 1):.1f} ms" for role, sec in sorted(roles.items(), key=lambda kv: -kv[1])))
+    out["roles"] = roles
     print(f"peak memory: {bench.mb(run.tree_peak_kb)} whole process tree (summed RSS, sampled) · "
           f"{bench.mb(run.maxrss_kb)} largest process")
     print(f"DB {before_bytes / 1e6:.1f} MB → {after_bytes / 1e6:.1f} MB: +{(after_bytes - before_bytes) / 1e6:.1f} MB "
@@ -241,6 +245,9 @@ def run(bench, args, work: Path) -> None:
     print(f"-- growth from {a['units']:,} to {b['units']:,} units ({k:.1f}× the registry) --")
     print(f"CPU per unit: {1000 * a['cpu'] / a['units']:.1f} → {1000 * b['cpu'] / b['units']:.1f} ms ({ratio('cpu')}; "
           "flat is ≤ 1.3×)")
+    for role in sorted(set(a["roles"]) & set(b["roles"]), key=lambda r: -b["roles"][r]):
+        x, y = 1000 * a["roles"][role] / a["units"], 1000 * b["roles"][role] / b["units"]
+        print(f"   {role}: {x:.1f} → {y:.1f} ms per unit ({y / x:.2f}×)" if x else f"   {role}: {x:.1f} → {y:.1f} ms")
     print(f"wall per unit: {1000 * a['wall'] / a['units']:.1f} → {1000 * b['wall'] / b['units']:.1f} ms ({ratio('wall')})")
     print(f"peak memory of the process tree: {bench.mb(a['tree_peak_kb'])} → {bench.mb(b['tree_peak_kb'])} "
           f"({ratio('tree_peak_kb', per_unit=False)} for {k:.1f}× the units)")
