@@ -58,7 +58,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -128,9 +127,18 @@ class ChildRun:
     cpu: float             # user + system seconds of the child and its waited-for descendants
     server_cpu: float      # CPU seconds this process (the demo web's thread) used meanwhile
     log: Path
+    cpu_by_role: dict[str, float] = field(default_factory=dict)  # sampled: crawl, parse stage, parse workers
 
 
-def _tree_rss_kb(pid: int, hwm: dict[int, int]) -> int:
+def _role(cmdline: str) -> str:
+    if "crawler.parsestage" in cmdline:
+        return "parse stage"
+    if "multiprocessing" in cmdline:
+        return "parse workers"
+    return "crawl" if "app.cli" in cmdline or "_bare" in cmdline else "other"
+
+
+def _tree_rss_kb(pid: int, hwm: dict[int, int], cpu: dict[int, tuple[str, float]] | None = None) -> int:
     """The summed RSS of ``pid`` and its descendants now; updates ``hwm`` (pid → VmHWM, KB).
 
     VmHWM is the high-water mark of a process's own address space since its exec. (The kernel's
@@ -149,12 +157,20 @@ def _tree_rss_kb(pid: int, hwm: dict[int, int]) -> int:
                         hwm[p] = max(hwm.get(p, 0), int(line.split()[1]))
                     elif line.startswith("VmRSS:"):
                         total += int(line.split()[1])
+            if cpu is not None:  # the process's own user + system time so far (its role kept from the first look)
+                with open(f"/proc/{p}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                role = cpu[p][0] if p in cpu else _role(open(f"/proc/{p}/cmdline").read().replace("\0", " "))
+                cpu[p] = (role, (int(fields[11]) + int(fields[12])) / _HZ)
             for tid in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{tid}/children") as f:
                     stack.extend(int(x) for x in f.read().split())
         except (OSError, ValueError, IndexError):
             continue
     return total
+
+
+_HZ = os.sysconf("SC_CLK_TCK")
 
 
 def _load() -> str:
@@ -180,6 +196,7 @@ def run_child(cmd: list[str], *, cwd: Path, log: Path) -> ChildRun:
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     peak = [0]
     hwm: dict[int, int] = {}
+    cpu: dict[int, tuple[str, float]] = {}
     done = threading.Event()
     cpu0 = _self_cpu()
     t0 = time.perf_counter()
@@ -188,7 +205,7 @@ def run_child(cmd: list[str], *, cwd: Path, log: Path) -> ChildRun:
 
         def sample() -> None:
             while not done.wait(0.1 if time.perf_counter() - t0 < 5 else 0.25):
-                peak[0] = max(peak[0], _tree_rss_kb(proc.pid, hwm))
+                peak[0] = max(peak[0], _tree_rss_kb(proc.pid, hwm, cpu))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -197,8 +214,11 @@ def run_child(cmd: list[str], *, cwd: Path, log: Path) -> ChildRun:
         done.set()
         sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
+    by_role: dict[str, float] = {}
+    for role, seconds in cpu.values():
+        by_role[role] = by_role.get(role, 0.0) + seconds
     return ChildRun(rc=proc.returncode, wall=wall, maxrss_kb=max(hwm.values(), default=0), tree_peak_kb=peak[0],
-                    cpu=ru.ru_utime + ru.ru_stime, server_cpu=_self_cpu() - cpu0, log=log)
+                    cpu=ru.ru_utime + ru.ru_stime, server_cpu=_self_cpu() - cpu0, log=log, cpu_by_role=by_role)
 
 
 PARSE = "process"  # NIANBAO_PARSE for nianbao's crawls (--parse)
@@ -285,24 +305,15 @@ def crawl_bare(web, urls: list[dict], work: Path, tag: str) -> Crawl:
 
 # ==================================================================== worlds and registries
 
-def _yaml():
-    import yaml
-
-    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader), getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
 def write_registry(web, path: Path, *, generated_only: bool) -> tuple[int, int, set[str]]:
     """The served world's registry (only its generated plain-HTTP sites' units unless told otherwise);
     returns (units, sites, unit codes)."""
-    yaml, loader, dumper = _yaml()
     world = web.world
     keep = {u.code for u in world.units.values()
             if not generated_only or world.sites[u.registry_site or u.site].scale}
-    data = yaml.load(web.registry_yaml(), Loader=loader)
-    data["units"] = [u for u in data["units"] if str(u["code"]) in keep]
-    path.write_text(yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
-    sites = {urlsplit(u.get("site") or (u.get("columns") or [""])[0]).netloc for u in data["units"]}
-    return len(data["units"]), len(sites), keep
+    path.write_text(web.registry_yaml(only=lambda u: u.code in keep), encoding="utf-8")
+    sites = {world.units[c].registry_site or world.units[c].site for c in keep}
+    return len(keep), len(sites), keep
 
 
 def start_web(scale: int, *, prerender: bool = False, keepalive_timeout: float = 75.0):
@@ -371,7 +382,8 @@ def header(args, nofile) -> None:
     print("overrides for both crawls: " + " ".join(f"-s {k}={v}" for k, v in OVERRIDES.items()))
     print("nianbao's own: DOWNLOAD_HANDLERS=scrapy-playwright started lazily (plain requests go through Scrapy's "
           f"HTTP/1.1 handler), its {len(project.DOWNLOADER_MIDDLEWARES)} downloader middlewares, StorePipeline (raw "
-          "bytes + source + parse queue in SQLite), ResumableDupeFilter; no JOBDIR")
+          "bytes + source + parse queue in SQLite), ResumableDupeFilter; no JOBDIR; units started "
+          f"{project.NIANBAO_START_WINDOW} column readings at a time (NIANBAO_START_WINDOW)")
     print(f"nianbao's parse stage: NIANBAO_PARSE={PARSE} — " + {
         "process": "a child process beside the crawl (nice 10) reads page metadata, parses, checks and stores "
                    "from the queue; the crawl process waits for it after the spider closed, so engine time is the "

@@ -3,8 +3,8 @@
 For each size (``--national-units``, default 4,000 and 40,000 units; the country has ≈ 41,000 county
 and township units) a world of generated TRS sites (``build_world(scale=…)``, ≈ 2.5 units a site) is
 served locally. Half of its sites (every other one) are *already stored*, as a previous night would
-have left them: each of their report pages fetched over HTTP from the demo web and kept as the crawl
-keeps it (raw bytes compressed, source row with the server's ETag and Last-Modified, list pages and
+have left them: each of their report pages as the demo web serves it (bytes, ETag, Last-Modified;
+made in-process, not over HTTP) kept as the crawl keeps it (raw bytes compressed, source row with the server's ETag and Last-Modified, list pages and
 new documents in the fetch log); their reports are not parsed again but cloned, rows and sizes alike,
 from one report parsed for real (so the store has the rows a parsed night has, at a fraction of the
 time: labelled "generated" below). Then ``nianbao crawl`` runs over the whole registry, as a child
@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -68,13 +66,11 @@ def print_sizes(label: str, before: dict[str, int] | None, after: dict[str, int]
 
 # ==================================================================== the previous night, generated
 
-def _get(url: str) -> tuple[str, bytes, dict[str, str]]:
-    with urllib.request.urlopen(url, timeout=60) as r:
-        return url, r.read(), {k: v for k, v in r.headers.items()}
-
-
 def generate_previous_night(web, db: Path, stored_units: set[str]) -> dict[str, Any]:
-    """Fill ``db`` as a crawl of ``stored_units`` (with parsing) would have left it; returns counts."""
+    """Fill ``db`` as a crawl of ``stored_units`` (with parsing) would have left it; returns counts.
+
+    The pages are the bytes and headers the demo web serves (:meth:`DemoWeb.static_answer`), made in
+    this process rather than fetched over HTTP, 500 at a time (never the whole night's in memory)."""
     from crawler.ingest import ingest
     from crawler.store import Store, now
     from parsers import sniff
@@ -83,10 +79,7 @@ def generate_previous_night(web, db: Path, stored_units: set[str]) -> dict[str, 
     expected = [e for e in web.expected() if e.unit_code in stored_units]
     urls = sorted({u for e in expected for u in [e.page_url, *e.attachments]})
     by_url = {e.page_url: e for e in expected}
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(16) as pool:
-        fetched = list(pool.map(_get, urls))
-    took_http = time.perf_counter() - t0
+    del expected
     store = Store(db)
     store.sync_units(_registry(web, stored_units))
     run = store.start_run(len(stored_units))
@@ -99,10 +92,14 @@ def generate_previous_night(web, db: Path, stored_units: set[str]) -> dict[str, 
         for key in u.columns:
             fetches.append({"unit_code": code, "url": web.url(u.site, site.columns[key].path), "kind": "list",
                             "status": 200, "outcome": "ok", "at": stamp})
+    took_render = 0.0
     t0 = time.perf_counter()
-    for i in range(0, len(fetched), 500):
+    for i in range(0, len(urls), 500):
+        t1 = time.perf_counter()
+        fetched = [(url, *web.static_answer(url)) for url in urls[i:i + 500]]
+        took_render += time.perf_counter() - t1
         with store.transaction():
-            for url, body, headers in fetched[i:i + 500]:
+            for url, body, headers in fetched:
                 e = by_url.get(url)
                 code = e.unit_code if e else None
                 name = url.rsplit("/", 1)[-1]
@@ -128,8 +125,8 @@ def generate_previous_night(web, db: Path, stored_units: set[str]) -> dict[str, 
     store.finish_run(run, "finished", {"generated": True})
     store.close()
     checkpoint(db)
-    return {"units": len(stored_units), "documents": len(fetched), "http_seconds": took_http,
-            "store_seconds": time.perf_counter() - t0}
+    return {"units": len(stored_units), "documents": len(urls), "render_seconds": took_render,
+            "store_seconds": time.perf_counter() - t0 - took_render}
 
 
 def _registry(web, codes: set[str]):
@@ -185,8 +182,8 @@ def one_size(bench, target_units: int, work: Path) -> dict[str, Any]:
         gen = generate_previous_night(web, db, stored)
         before_bytes, before = db_bytes(db), table_sizes(db)
         print(f"demo web: {nsites:,} sites up in {took:.0f} s · registry {units:,} units · previous night GENERATED for "
-              f"{gen['units']:,} units on {len(stored_sites):,} sites: {gen['documents']:,} documents fetched over HTTP "
-              f"in {gen['http_seconds']:.0f} s, stored (one report parsed, the others its rows cloned) in "
+              f"{gen['units']:,} units on {len(stored_sites):,} sites: {gen['documents']:,} documents rendered as served "
+              f"(no HTTP) in {gen['render_seconds']:.0f} s, stored (one report parsed, the others its rows cloned) in "
               f"{gen['store_seconds']:.0f} s · DB {before_bytes / 1e6:.1f} MB")
         web.clear_requests()
         load0 = bench._load()
@@ -215,6 +212,10 @@ def one_size(bench, target_units: int, work: Path) -> dict[str, Any]:
           f"its parse stage and workers → {1000 * run.cpu / max(units, 1):.1f} ms per unit, "
           f"{1000 * run.cpu / max(out['new_units'], 1):.1f} ms per new unit · server CPU {run.server_cpu:.0f} s (this "
           f"process)")
+    roles = run.cpu_by_role
+    print("CPU per unit by process (sampled every 0.25 s, so a little under the total): " + " · ".join(
+        f"{role} {1000 * sec / max(units, 1):.1f} ms" for role, sec in sorted(roles.items(), key=lambda kv: -kv[1])))
+    out["roles"] = roles
     print(f"peak memory: {bench.mb(run.tree_peak_kb)} whole process tree (summed RSS, sampled) · "
           f"{bench.mb(run.maxrss_kb)} largest process")
     print(f"DB {before_bytes / 1e6:.1f} MB → {after_bytes / 1e6:.1f} MB: +{(after_bytes - before_bytes) / 1e6:.1f} MB "
@@ -244,6 +245,9 @@ def run(bench, args, work: Path) -> None:
     print(f"-- growth from {a['units']:,} to {b['units']:,} units ({k:.1f}× the registry) --")
     print(f"CPU per unit: {1000 * a['cpu'] / a['units']:.1f} → {1000 * b['cpu'] / b['units']:.1f} ms ({ratio('cpu')}; "
           "flat is ≤ 1.3×)")
+    for role in sorted(set(a["roles"]) & set(b["roles"]), key=lambda r: -b["roles"][r]):
+        x, y = 1000 * a["roles"][role] / a["units"], 1000 * b["roles"][role] / b["units"]
+        print(f"   {role}: {x:.1f} → {y:.1f} ms per unit ({y / x:.2f}×)" if x else f"   {role}: {x:.1f} → {y:.1f} ms")
     print(f"wall per unit: {1000 * a['wall'] / a['units']:.1f} → {1000 * b['wall'] / b['units']:.1f} ms ({ratio('wall')})")
     print(f"peak memory of the process tree: {bench.mb(a['tree_peak_kb'])} → {bench.mb(b['tree_peak_kb'])} "
           f"({ratio('tree_peak_kb', per_unit=False)} for {k:.1f}× the units)")

@@ -46,6 +46,10 @@ SPIDER_MIDDLEWARES = {"spiders.coverage.ColumnCoverageMiddleware": 10}
 # seconds an idle keep-alive connection is kept (Twisted's 240 s would hold a socket per host met)
 NIANBAO_IDLE_CONNECTION_SECONDS = float(os.environ.get("NIANBAO_IDLE_CONNECTION_SECONDS", "20"))
 NIANBAO_PARSE = os.environ.get("NIANBAO_PARSE", "process")
+# Units' 年报 columns being read at once: the next unit starts when one ends (crawler/startpace.py). A
+# national registry queued at once held every unit's request and spread the crawl so thin over ~16,000
+# sites that each page needed a new connection; 0: the whole registry at once.
+NIANBAO_START_WINDOW = int(os.environ.get("NIANBAO_START_WINDOW") or 512)
 # The parse stage, named as Scrapy names its components: the process is started as ``python -m`` this
 # module, and "inline" calls its ``drain(db, registry)`` (the crawl plumbing does not import the layer above it).
 NIANBAO_PARSE_STAGE = "crawler.parsestage"

@@ -59,8 +59,10 @@ def office_attachment(spec: ReportSpec, kind: str) -> tuple[str, Callable[[], by
     return f"{source}:{spec_key(spec)}", lambda: render(spec)
 
 
-def report_fragment(spec: ReportSpec) -> str:
-    """The report as an article body: the HTML the renderer prints inside its page, without the page."""
+def report_fragment(spec: ReportSpec, *, keep: bool = True) -> str:
+    """The report as an article body: the HTML the renderer prints inside its page, without the page.
+    ``keep=False``: made again on each call, never held by the process cache (a generated benchmark
+    site's report: tens of thousands of them would hold gigabytes)."""
     def make() -> str:
         page = render_html(spec).decode("utf-8")
         start = page.find('<div class="TRS_Editor">')
@@ -69,7 +71,7 @@ def report_fragment(spec: ReportSpec) -> str:
             start, end = page.find("<body>") + len("<body>"), page.rfind("</body>")
             return page[start:end]
         return page[start + len('<div class="TRS_Editor">'):end].strip("\n") + "\n"
-    return cached(f"fragment:{spec_key(spec)}", make)
+    return cached(f"fragment:{spec_key(spec)}", make) if keep else make()
 
 
 

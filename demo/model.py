@@ -132,6 +132,30 @@ class Item:
         return self.published.strftime("%Y-%m-%d")
 
 
+class GeneratedReport(Item):
+    """A generated benchmark site's report (:func:`demo.sites.trs.scale_site`): its spec (cells, running
+    text) and HTML are made from the unit's seed whenever asked for and never kept, so that a world of
+    tens of thousands of units holds only its items' addresses and titles (the served bytes are those
+    of an :class:`Item` built with the same spec)."""
+
+    def __init__(self, *args, make_spec: Callable[[], ReportSpec], **kwargs):
+        self._make_spec = make_spec
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def spec(self) -> ReportSpec:
+        return self._make_spec()
+
+    @spec.setter
+    def spec(self, value: ReportSpec | None) -> None:
+        if value is not None:
+            raise AttributeError("a generated report's spec is made from its seed, not set")
+
+    @property
+    def body_html(self) -> str:
+        return self.body() if callable(self.body) else self.body
+
+
 @dataclass
 class Column:
     """A list of items: a unit's (sub-)column, or a column several units share."""

@@ -43,6 +43,7 @@ from .sites import (
     ExpectedReport,
     ForbiddenItem,
     Site,
+    Unit,
     World,
     build_world,
     challenged,
@@ -234,11 +235,14 @@ class DemoWeb:
         """Units whose missing years can't be called missing (unfindable, empty or trap columns)."""
         return self.world.undeterminable()
 
-    def registry_yaml(self) -> str:
-        """The registry of this world (crawler.registry format) with the real addresses."""
+    def registry_yaml(self, only: Callable[[Unit], bool] | None = None) -> str:
+        """The registry of this world (crawler.registry format) with the real addresses (of the units
+        ``only`` accepts, when given)."""
         units = []
         with self.world.lock:
             for u in self.world.units.values():
+                if only is not None and not only(u):
+                    continue
                 key = u.registry_site or u.site
                 d: dict = {"code": u.code, "name": u.name, "level": u.level}
                 if u.parent:
@@ -382,17 +386,29 @@ class DemoWeb:
         if body is None and r.make is not None:
             body = await asyncio.get_running_loop().run_in_executor(None, r.make)
         body = body or b""
-        headers = {"Content-Type": r.content_type, "Server": "nginx", **r.headers}
+        headers = _headers(r, body)
         if r.status != 200:
             return web.Response(status=r.status, body=body, headers=headers)
-        etag = _etag(body)
-        headers["ETag"] = etag
-        if r.last_modified is not None:
-            headers["Last-Modified"] = _http_date(r.last_modified)
+        etag = headers["ETag"]
         if request.method in ("GET", "HEAD") and _not_modified(request, etag, r.last_modified):
             return web.Response(status=304, headers={k: v for k, v in headers.items()
                                                      if k in ("ETag", "Last-Modified", "Server")})
         return web.Response(status=200, body=body, headers=headers)
+
+    def static_answer(self, url: str) -> tuple[bytes, dict[str, str]]:
+        """The bytes and headers (ETag, Last-Modified) a plain GET of ``url`` is answered with, made here
+        without HTTP: for a static page or attachment of a site with no obstacle (a benchmark fills a store
+        as an earlier crawl of those pages would have left it)."""
+        parts = urlsplit(url)
+        site = self._by_ip.get(parts.hostname or "")
+        if site is None or site.failing or site.redirect_to or site.challenge or challenged.gated(site):
+            raise ValueError(f"{url}: not a plain page of a demo site")
+        make = self._site_index(site).static.get(parts.path)
+        if make is None:
+            raise KeyError(f"{url}: no static page there")
+        r = make()
+        body = (r.body if r.body is not None else r.make() if r.make is not None else b"") or b""
+        return body, _headers(r, body)
 
     # ------------------------------------------------------------ routing
     def _site_index(self, site: Site) -> SiteIndex:
@@ -440,6 +456,16 @@ class DemoWeb:
 
 
 # ---------------------------------------------------------------- helpers
+
+def _headers(r: Resp, body: bytes) -> dict[str, str]:
+    """The answer's headers: a 200 carries its ETag (content hash) and Last-Modified."""
+    headers = {"Content-Type": r.content_type, "Server": "nginx", **r.headers}
+    if r.status == 200:
+        headers["ETag"] = _etag(body)
+        if r.last_modified is not None:
+            headers["Last-Modified"] = _http_date(r.last_modified)
+    return headers
+
 
 def _not_modified(request: web.Request, etag: str, last_modified: datetime | None) -> bool:
     inm = request.headers.get("If-None-Match")

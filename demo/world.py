@@ -19,6 +19,7 @@ import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Callable
 
 from parsers import schema
@@ -62,6 +63,7 @@ from .model import (  # noqa: F401 - the model, re-exported: families and tests 
     Column,
     ExpectedReport,
     ForbiddenItem,
+    GeneratedReport,
     Item,
     Site,
     Unit,
@@ -220,13 +222,15 @@ class World:
 
     def add_report(self, column: str, unit_code: str, year: int, *, kind: str = "html", day: date | None = None,
                    inconsistent: bool = False, style: str = "full", legacy: bool = False,
-                   copy_text_of: Item | None = None, copy_of: Item | None = None, wrong_year: bool = False) -> Item:
+                   copy_text_of: Item | None = None, copy_of: Item | None = None, wrong_year: bool = False,
+                   generated: bool = False) -> Item:
         """A unit's report for ``year`` on a column: HTML body, or 详见附件 with attachments.
 
         What evaluators catch (rules COPY-LAST-YEAR, COPY-OTHER-UNIT, WRONG-YEAR): ``copy_text_of`` takes
         another report's running text word for word (last year's, with only the numbers new);
         ``copy_of`` takes another unit's whole report, tables and text, under this unit's title;
-        ``wrong_year`` leaves last year's statistics period and opening in the text."""
+        ``wrong_year`` leaves last year's statistics period and opening in the text. ``generated``: a
+        plain report (none of the above) whose spec is made on demand (:class:`GeneratedReport`)."""
         col = self.column(column)
         unit = self.units[unit_code]
         if kind not in KINDS:
@@ -239,6 +243,17 @@ class World:
                         published=when, publisher=publisher, unit_code=unit_code, year=year,
                         format=schema.FORMAT_LEGACY, kind="html", body=legacy_fragment(unit.name, year, day),
                         index_no=self._index_no(unit.code, year + 1))
+            return self._place(col, item)
+        if generated:
+            if inconsistent or copy_of or copy_text_of or wrong_year or kind != "html":
+                raise ValueError("a generated report is a plain HTML one")
+            title = self.report_title(unit, year, style)
+            spec_unit = unit.name if style != "prefixed" else unit.county_prefix + unit.name
+            make = lambda: _generated_spec(self.seed, unit, spec_unit, year, day)  # noqa: E731
+            item = GeneratedReport(id=0, site=col.site, column=column, role=REPORT, title=title, published=when,
+                                   publisher=publisher, unit_code=unit_code, year=year, format=report_format(year),
+                                   kind=kind, index_no=self._index_no(unit.code, year + 1), make_spec=make,
+                                   body=lambda: report_fragment(make(), keep=False))
             return self._place(col, item)
         cells = dict(copy_of.spec.cells) if copy_of is not None else self.cells(unit, year)
         broken = None
@@ -377,6 +392,23 @@ class World:
             return
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(lambda a: a.body(), todo.values()))
+
+
+# ---------------------------------------------------------------- generated reports
+
+@lru_cache(maxsize=64)
+def _series(seed: int, code: str, level: str) -> dict[int, dict[str, str]]:
+    # World.cells' chain for report years up to 2023 (a unit's years are asked for together: a small cache)
+    return unit_series(seed, code, level, range(2019, 2024))
+
+
+def _generated_spec(seed: int, unit: Unit, spec_unit: str, year: int, day: date) -> ReportSpec:
+    """The spec :meth:`World.add_report` gives a plain report of ``unit`` for ``year`` (same cells, same text)."""
+    cells = _series(seed, unit.code, unit.level)[year] if year <= 2023 else \
+        unit_series(seed, unit.code, unit.level, range(2019, year + 1))[year]
+    fmt = report_format(year)
+    paragraphs = report_paragraphs(seed, unit.code, unit.name, unit.level, year, fmt, cells.get("t3.new.total") or "")
+    return ReportSpec(unit=spec_unit, year=year, format=fmt, cells=cells, published=day, paragraphs=paragraphs)
 
 
 # ---------------------------------------------------------------- the default world

@@ -24,6 +24,7 @@ from crawler.filetype import mismatch
 from crawler.items import ATTACHMENT, ENTRY_FIELDS, PAGE, DocumentItem, FetchItem
 from crawler.middlewares import browser_meta
 from crawler.registry import Registry, Unit, load
+from crawler.startpace import paced
 from pages.article import attachment_links
 from pages.text import is_file_url, url_extension
 from pages.titles import belongs_to, is_report_title, report_year, title_unit
@@ -73,7 +74,10 @@ class ReportSpider(scrapy.Spider):
         return meta
 
     async def start(self) -> Any:  # Scrapy ≥ 2.13
-        for request in self.start_requests():
+        # a bounded number of units at a time, not the whole registry queued at once (crawler/startpace.py)
+        settings = getattr(self, "settings", None)
+        window = settings.getint("NIANBAO_START_WINDOW", 0) if settings is not None else 0
+        async for request in paced(self.start_requests(), lambda: len(self.coverage.readings), window):
             yield request
 
     def start_requests(self) -> Iterator[scrapy.Request]:

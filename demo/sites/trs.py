@@ -234,7 +234,7 @@ def scale_site(w: World, i: int) -> None:
         col = u.columns[0]
         years = sorted(rng.sample([2021, 2022, 2023], rng.randint(1, 3)))
         for y in years:
-            w.add_report(col, u.code, y)
+            w.add_report(col, u.code, y, generated=True)
 
 
 
