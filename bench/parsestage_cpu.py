@@ -8,8 +8,9 @@ profiler: cProfile's overhead is per call and would distort the comparison) of t
 calls per queued document: ``parse_document``, ``pages.article.article_metadata`` (page_info) and
 ``parsers.rules.check``. Run it for main's checkout (``--root /work/main``, with main's venv) and a
 branch's, back to back, on a quiet machine.
-``--gc-freeze``: the collector's first threshold raised to 10,000 and the start-up objects frozen, to
-show what garbage collection costs the stage (a gen-2 collection walks every report the stage keeps).
+The stage tunes the garbage collector itself (``crawler.parseworkers.quiet_gc``); run with
+``NIANBAO_PARSE_GC=default`` to see what Python's own thresholds cost. ``--gc-freeze`` does the same
+tuning here, for a checkout from before it (``--root``).
 """
 
 from __future__ import annotations
