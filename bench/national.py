@@ -153,8 +153,8 @@ def _clone_report(store, template: str, digest: str, url: str, code: str, unit: 
                "errors_failed, warnings_failed, incomplete, error_code, error_message, notes, text, parser_version, "
                "digest, parsed_at FROM reports WHERE id = ?", [rid, digest, url, code, unit, year, template])
     # the stored columns of the compact tables (crawler/compact.py), as the store writes them
-    db.execute("INSERT OR IGNORE INTO cells (report, key, value, raw_text, invalid, at_data, inferred) "
-               "SELECT ?, key, value, raw_text, invalid, at_data, inferred FROM cells WHERE report = ?",
+    db.execute("INSERT OR IGNORE INTO cell_values (report, key, value, raw_text, invalid, at_data, inferred) "
+               "SELECT ?, key, value, raw_text, invalid, at_data, inferred FROM cell_values WHERE report = ?",
                [rid, template])
     db.execute("INSERT OR IGNORE INTO rule_checks (report, rule, scope, status, severity, message, args, cells) "
                "SELECT ?, rule, scope, status, severity, message, args, cells FROM rule_checks WHERE report = ?",

@@ -5,22 +5,25 @@ key in two indexes and its key's three parts in columns of their own, and every 
 its rule's cell list (up to 600 bytes of JSON) and a pass message whose words are the same in every
 report. Now:
 
-- ``cells`` is a WITHOUT ROWID table keyed by (report, key) with no other index. ``tbl``, ``row_key``
-  and ``col_key`` are virtual columns computed from ``key``; ``blank`` from ``value`` and ``invalid``;
+- cells are stored in ``cell_values``, a WITHOUT ROWID table keyed by (report, key) with no other index,
+  and read through the view ``cells``. ``tbl``, ``row_key`` and ``col_key`` are computed from ``key``; ``blank`` from ``value`` and ``invalid``;
   ``raw`` from ``raw_text``, which is NULL when the raw text is just the integer value's text (“26”
   for 26), the common case; ``at`` from ``at_data``, which drops the key names every cell repeats
   (``[1,2,3,2]`` for ``{"table":2,"row":3,"col":2}``, see :data:`AT_SHAPES`). ``SELECT *``,
-  Datasette and every query see the same columns as before.
+  Datasette and every query see the same columns as before. (They were virtual generated columns of the
+  table until SQLite's computing them on every INSERT made up most of the parse stage's writing.)
 - ``rule_checks`` (WITHOUT ROWID, keyed by report, rule, scope) keeps status and severity; a failure's
   message as its text, any other message as a template in ``rule_texts`` (its numbers replaced by
   ``%s``) plus the numbers in ``args``; the cell list as its id in ``rule_texts`` (each list once). The
   view ``rule_results`` puts the text back together with ``printf`` (plain SQL: any SQLite client
-  reads it); a Store's connection also inserts, updates and deletes through it (TEMP INSTEAD OF triggers).
+  reads it); a Store's connection also inserts, updates and deletes through it and through ``cells``
+  (TEMP INSTEAD OF triggers); the store itself writes the tables.
 
 An older database is migrated in place once, when :class:`crawler.store.Store` opens it (the
 ``store_migrations`` row ``compact_cells``): both tables are rebuilt in one transaction, every row is
 compared with its original before the old table goes, and any difference rolls the whole migration
-back with an error (nothing is lost; the old layout stays). The freed pages are reused by later
+back with an error (nothing is lost; the old layout stays). The ``cells`` table of generated columns
+becomes ``cell_values`` and the view the same way, once (the ``store_migrations`` row ``cell_values``). The freed pages are reused by later
 writes (``VACUUM`` gives them back to the file system).
 """
 
@@ -40,6 +43,7 @@ from .transactions import atomic
 log = logging.getLogger(__name__)
 
 MIGRATION = "compact_cells"
+VALUES_MIGRATION = "cell_values"  # cells: a plain table of the stored columns and a view (no generated columns)
 MAX_ARGS = 32  # numbers a message template may take (more: the message is stored as text)
 
 
@@ -91,6 +95,8 @@ def pack_at(at: dict[str, Any]) -> str:
 
 
 def cells_ddl(name: str = "cells") -> str:
+    """The ``cells`` table as it was before :data:`VALUES_MIGRATION` (generated columns): what the
+    ``compact_cells`` migration builds, and what tests use to make a database of that layout."""
     return f"""
 CREATE TABLE IF NOT EXISTS [{name}] (
     report TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
@@ -109,6 +115,30 @@ CREATE TABLE IF NOT EXISTS [{name}] (
     PRIMARY KEY (report, key)
 ) WITHOUT ROWID;
 """
+
+
+# The stored columns only: SQLite computed every virtual column of the table above on each INSERT
+# (~5 of a row's ~6.5 µs); the view computes them only when they are read.
+CELL_VALUES_DDL = """
+CREATE TABLE IF NOT EXISTS cell_values (
+    report TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value NUMERIC,
+    invalid INTEGER NOT NULL DEFAULT 0,
+    inferred INTEGER NOT NULL DEFAULT 0,
+    raw_text TEXT,
+    at_data TEXT,
+    PRIMARY KEY (report, key)
+) WITHOUT ROWID
+"""
+
+
+def cells_view_sql(source: str = "cell_values") -> str:
+    """The ``cells`` view's SELECT: the columns, order and values of the old table's ``SELECT *``."""
+    return f"""SELECT report, key, {TBL_SQL} AS tbl, {ROW_SQL} AS row_key, {COL_SQL} AS col_key, value,
+    CASE WHEN raw_text IS NULL THEN CAST(value AS TEXT) ELSE raw_text END AS raw,
+    value IS NULL AND invalid = 0 AS blank, invalid, {_at_sql("at_data")} AS at, inferred, raw_text, at_data
+FROM [{source}]"""
 
 
 def _text_of(col: str) -> str:
@@ -159,6 +189,24 @@ CREATE TEMP TRIGGER IF NOT EXISTS rule_results_update INSTEAD OF UPDATE ON rule_
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS rule_results_delete INSTEAD OF DELETE ON rule_results BEGIN
     DELETE FROM rule_checks WHERE report = OLD.report AND rule = OLD.rule AND scope = OLD.scope;
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS cells_insert INSTEAD OF INSERT ON cells BEGIN
+    INSERT INTO cell_values (report, key, value, invalid, inferred, raw_text, at_data)
+    VALUES (NEW.report, NEW.key, NEW.value, coalesce(NEW.invalid, 0), coalesce(NEW.inferred, 0),
+            coalesce(NEW.raw_text, CASE WHEN typeof(NEW.value) = 'integer' AND NEW.raw = CAST(NEW.value AS TEXT)
+                                        THEN NULL ELSE NEW.raw END),
+            coalesce(NEW.at_data, NEW.at));
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS cells_update INSTEAD OF UPDATE ON cells BEGIN
+    UPDATE cell_values SET report = NEW.report, key = NEW.key, value = NEW.value, invalid = NEW.invalid,
+        inferred = NEW.inferred,
+        raw_text = CASE WHEN NEW.raw IS NOT OLD.raw AND NEW.raw_text IS OLD.raw_text THEN NEW.raw
+                        ELSE NEW.raw_text END,
+        at_data = CASE WHEN NEW.at IS NOT OLD.at AND NEW.at_data IS OLD.at_data THEN NEW.at ELSE NEW.at_data END
+    WHERE report = OLD.report AND key = OLD.key;
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS cells_delete INSTEAD OF DELETE ON cells BEGIN
+    DELETE FROM cell_values WHERE report = OLD.report AND key = OLD.key;
 END;
 """
 
@@ -252,22 +300,29 @@ def rule_rows(conn: sqlite3.Connection, rows: Iterable[dict[str, Any]],
 
 
 def ensure(conn: sqlite3.Connection) -> None:
-    """Create the compact tables (a new database) or migrate the old ones in place (once)."""
+    """Create the compact tables (a new database) or migrate the old ones in place (once each)."""
     conn.execute("CREATE TABLE IF NOT EXISTS store_migrations (name TEXT PRIMARY KEY, done_at TEXT NOT NULL)")
-    if not conn.execute("SELECT 1 FROM store_migrations WHERE name = ?", [MIGRATION]).fetchone():
-        # a large store takes minutes: a process opening it meanwhile waits for the migration, not 30 s
-        (timeout,) = conn.execute("PRAGMA busy_timeout").fetchone()
-        conn.execute("PRAGMA busy_timeout = 3600000")
-        try:
-            with atomic(conn):
-                if not conn.execute("SELECT 1 FROM store_migrations WHERE name = ?", [MIGRATION]).fetchone():
-                    migrate(conn)  # (unless another process migrated it meanwhile)
-                    conn.execute("INSERT OR IGNORE INTO store_migrations (name, done_at) VALUES (?, ?)",
-                                 [MIGRATION, datetime.now(timezone.utc).isoformat(timespec="seconds")])
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+    _once(conn, MIGRATION, migrate)
+    _once(conn, VALUES_MIGRATION, migrate_cell_values)
     for statement in _statements(COMPAT_TRIGGERS):
         conn.execute(statement)
+
+
+def _once(conn: sqlite3.Connection, name: str, step) -> None:
+    """Run ``step(conn)`` in one transaction unless the ``store_migrations`` row ``name`` says it ran."""
+    if conn.execute("SELECT 1 FROM store_migrations WHERE name = ?", [name]).fetchone():
+        return
+    # a large store takes minutes: a process opening it meanwhile waits for the migration, not 30 s
+    (timeout,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute("PRAGMA busy_timeout = 3600000")
+    try:
+        with atomic(conn):
+            if not conn.execute("SELECT 1 FROM store_migrations WHERE name = ?", [name]).fetchone():
+                step(conn)  # (unless another process migrated it meanwhile)
+                conn.execute("INSERT OR IGNORE INTO store_migrations (name, done_at) VALUES (?, ?)",
+                             [name, datetime.now(timezone.utc).isoformat(timespec="seconds")])
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
 
 def _kind(conn: sqlite3.Connection, name: str) -> str | None:
@@ -286,8 +341,8 @@ def migrate(conn: sqlite3.Connection) -> dict[str, int]:
     try:
         if old_cells:
             counts["cells"] = _migrate_cells(conn)
-        else:
-            conn.execute(cells_ddl())
+        elif _kind(conn, "cells") is None:
+            _create_cell_values(conn)  # a new database: straight in today's layout
         if old_rules:
             counts["rule_results"] = _migrate_rules(conn)
         else:
@@ -371,4 +426,46 @@ def _migrate_rules(conn: sqlite3.Connection) -> int:
         raise RuntimeError(f"rule_results: {differ} of {n} rows would not read back the same in the compact "
                            "layout; the database keeps its old layout (report this)")
     conn.execute("DROP TABLE rule_results_old")
+    return n
+
+
+def _create_cell_values(conn: sqlite3.Connection) -> None:
+    conn.execute(CELL_VALUES_DDL)
+    conn.execute(f"CREATE VIEW IF NOT EXISTS cells AS {cells_view_sql()}")
+
+
+def migrate_cell_values(conn: sqlite3.Connection) -> int:
+    """Move a ``cells`` table with generated columns into ``cell_values`` and the ``cells`` view (inside
+    the caller's transaction); returns the rows moved. Every row must read back the same through the
+    view (each column, value types included) before the old table goes, else it raises (rolls back)."""
+    if _kind(conn, "cells") != "table":
+        _create_cell_values(conn)
+        return 0
+    conn.execute("PRAGMA legacy_alter_table = ON")  # views naming cells stay as written: they read the view
+    try:
+        conn.execute("ALTER TABLE cells RENAME TO cells_generated")
+        conn.execute(CELL_VALUES_DDL)
+        conn.execute("INSERT INTO cell_values (report, key, value, invalid, inferred, raw_text, at_data) "
+                     "SELECT report, key, value, invalid, inferred, raw_text, at_data FROM cells_generated")
+        conn.execute(f"CREATE VIEW cells AS {cells_view_sql()}")
+        old = [r[1] for r in conn.execute("PRAGMA table_xinfo(cells_generated)")]
+        new = [r[1] for r in conn.execute("PRAGMA table_info(cells)")]
+        if old != new:
+            raise RuntimeError(f"cells: the view's columns {new} are not the table's {old}; "
+                               "the database keeps its old layout (report this)")
+        (n,) = conn.execute("SELECT count(*) FROM cells_generated").fetchone()
+        differ_sql = " OR ".join(f"c.[{col}] IS NOT o.[{col}] OR typeof(c.[{col}]) != typeof(o.[{col}])"
+                                 for col in old)
+        (differ,) = conn.execute(
+            "SELECT count(*) FROM cells_generated o LEFT JOIN cells c ON c.report = o.report AND c.key = o.key "
+            f"WHERE c.key IS NULL OR {differ_sql}").fetchone()
+        if differ or conn.execute("SELECT count(*) FROM cell_values").fetchone()[0] != n:
+            raise RuntimeError(f"cells: {differ} of {n} rows would not read back the same through the cells "
+                               "view; the database keeps its old layout (report this)")
+        conn.execute("DROP TABLE cells_generated")
+    finally:
+        conn.execute("PRAGMA legacy_alter_table = OFF")
+    if n:
+        log.warning("cells stored without generated columns (cell_values, read through the cells view): "
+                    "%d cells migrated", n)
     return n

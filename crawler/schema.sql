@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS reports (
     digest TEXT,
     parsed_at TEXT
 );
--- cells and rule_results: crawler/compact.py (compact tables; rule_results is a view)
+-- cells and rule_results: crawler/compact.py (compact tables cell_values, rule_checks; cells and rule_results are views)
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     started TEXT NOT NULL,

@@ -55,7 +55,7 @@ def _cells_json(cells: tuple[str, ...]) -> str:
     return json.dumps(list(cells))
 
 
-_INSERT_CELLS = (f"INSERT INTO cells ({', '.join(compact.CELL_COLUMNS)}) "
+_INSERT_CELLS = (f"INSERT INTO cell_values ({', '.join(compact.CELL_COLUMNS)}) "
                  f"VALUES ({', '.join('?' * len(compact.CELL_COLUMNS))})")
 
 
@@ -161,7 +161,7 @@ class Store:
                     if not fingerprints.has(self, rid):  # a store from before fingerprints
                         fingerprints.save(self, rid, report, unit_code)
                     continue
-                self.db.execute("DELETE FROM cells WHERE report = ?", [rid])
+                self.db.execute("DELETE FROM cell_values WHERE report = ?", [rid])
                 self.db.execute("DELETE FROM rule_checks WHERE report = ?", [rid])
                 self._insert("reports", [row], upsert_key="id")
                 self.db.conn.executemany(_INSERT_CELLS, self._cell_rows(rid, report.cells.values()))
@@ -172,7 +172,7 @@ class Store:
             stale = [r[0] for r in self.db.execute(
                 f"SELECT id FROM reports WHERE document = ? AND id NOT IN ({placeholders})", [document, *ids])]
             for rid in stale:
-                self.db.execute("DELETE FROM cells WHERE report = ?", [rid])
+                self.db.execute("DELETE FROM cell_values WHERE report = ?", [rid])
                 self.db.execute("DELETE FROM rule_checks WHERE report = ?", [rid])
                 self.db.execute("DELETE FROM reports WHERE id = ?", [rid])
         return ids

@@ -91,8 +91,8 @@ def old_database(path) -> tuple[list[tuple], list[tuple]]:
     ]
     conn = sqlite3.connect(path)
     conn.executescript("""
-        DROP TABLE cells; DROP VIEW rule_results; DROP TABLE rule_checks; DROP TABLE rule_texts;
-        DELETE FROM store_migrations WHERE name = 'compact_cells';""")
+        DROP VIEW cells; DROP TABLE cell_values; DROP VIEW rule_results; DROP TABLE rule_checks; DROP TABLE rule_texts;
+        DELETE FROM store_migrations WHERE name IN ('compact_cells', 'cell_values');""")
     conn.executescript(OLD_LAYOUT)
     conn.executemany(f"INSERT INTO cells ({CELL_COLS}) VALUES ({', '.join('?' * 11)})", cells)
     conn.executemany(f"INSERT INTO rule_results ({RULE_COLS}) VALUES ({', '.join('?' * 7)})", rules)
@@ -126,9 +126,10 @@ def test_an_old_database_is_migrated_once_with_every_cell_and_rule_result_identi
     store = Store(path)  # migrates
     conn = store.db.conn
     assert conn.execute("SELECT 1 FROM store_migrations WHERE name = 'compact_cells'").fetchone()
-    kinds = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE name IN "
-                              "('cells', 'rule_results', 'cells_key', 'rule_results_failed', 'rule_results_old')"))
-    assert kinds == {"cells": "table", "rule_results": "view"}
+    assert conn.execute("SELECT 1 FROM store_migrations WHERE name = 'cell_values'").fetchone()
+    kinds = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE name IN ('cells', 'cell_values', "
+                              "'cells_generated', 'rule_results', 'cells_key', 'rule_results_failed', 'rule_results_old')"))
+    assert kinds == {"cells": "view", "cell_values": "table", "rule_results": "view"}
     # writing through the view is the Store connection's own (TEMP triggers): the file keeps none
     assert not conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'rule_results'").fetchall()
     same_cells(rows(path, f"SELECT {CELL_COLS} FROM cells"), cells)
@@ -173,6 +174,95 @@ def test_a_migration_that_would_change_a_row_is_refused_and_the_old_layout_kept(
     assert not rows(path, "SELECT * FROM store_migrations WHERE name = 'compact_cells'")
 
 
+STORED = "report, key, value, invalid, inferred, raw_text, at_data"
+
+
+def generated_layout_database(path) -> list[tuple]:
+    """A database as the store left it before ``cell_values``: ``cells`` a table whose tbl, row_key,
+    col_key, raw, blank and at are virtual generated columns (crawler.compact.cells_ddl), plus cells the
+    derived columns must take care with. Returns ``SELECT *`` of that table, each value with its type."""
+    parsed_db(path)
+    prepare(path)  # Datasette's views, which name cells
+    conn = sqlite3.connect(path)
+    stored = conn.execute(f"SELECT {STORED} FROM cells").fetchall()
+    rid = stored[0][0]
+    stored += [  # a raw text unlike the value, a decimal, unreadable, inferred, blank, a key of one part, odd at
+        (rid, "t9.x.raw", 25.1, 0, 0, "251000元", "[2,1,2]"),
+        (rid, "t9.x.zero", 7, 0, 0, "07", '{"page":2,"bbox":[1.5,2,3,4]}'),
+        (rid, "t9.x.bad", None, 1, 0, "1O", "[3,3]"),
+        (rid, "t9.x.glued", 64, 0, 1, "640020470", '{"by":["T3-BALANCE·total"]}'),
+        (rid, "t9.x.blank", None, 0, 0, "", None),
+        (rid, "lonely", 3, 0, 0, None, "{}"),
+        (rid, "t9.y", 2, 0, 0, None, '{"table":"表2","row":1,"col":2}'),
+    ]
+    conn.executescript("DROP VIEW cells; DROP TABLE cell_values; "
+                       "DELETE FROM store_migrations WHERE name = 'cell_values';")
+    conn.executescript(compact.cells_ddl())
+    conn.executemany(f"INSERT INTO cells ({STORED}) VALUES ({', '.join('?' * 7)})", stored)
+    conn.commit()
+    assert any(r[1] == "tbl" and r[6] == 2 for r in conn.execute("PRAGMA table_xinfo(cells)"))  # virtual
+    cur = conn.execute("SELECT * FROM cells")
+    names = tuple(d[0] for d in cur.description)
+    got = sorted((tuple((v, type(v).__name__) for v in r) for r in cur), key=repr)
+    conn.close()
+    return [names, *got]
+
+
+def typed_cells(path) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        cur = conn.execute("SELECT * FROM cells")
+        names = tuple(d[0] for d in cur.description)
+        return [names, *sorted((tuple((v, type(v).__name__) for v in r) for r in cur), key=repr)]
+    finally:
+        conn.close()
+
+
+def test_a_table_of_generated_columns_becomes_a_plain_table_read_through_the_cells_view(tmp_path):
+    path = tmp_path / "generated.db"
+    before = generated_layout_database(path)
+    assert len(before) > 400
+    views = {v: rows(path, f"SELECT * FROM {v}") for v in ("report_overview", "cells_long")}
+    assert all(views.values())
+
+    store = Store(path)  # migrates
+    conn = store.db.conn
+    assert conn.execute("SELECT 1 FROM store_migrations WHERE name = 'cell_values'").fetchone()
+    kinds = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE name IN ('cells', 'cell_values', 'cells_generated')"))
+    assert kinds == {"cells": "view", "cell_values": "table"}
+    # a plain table: no generated (hidden) column is computed on INSERT any more
+    assert [(r[1], r[6]) for r in conn.execute("PRAGMA table_xinfo(cell_values)")] == [
+        (c, 0) for c in STORED.split(", ")]
+    assert "WITHOUT ROWID" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'cell_values'").fetchone()[0]
+    assert typed_cells(path) == before  # every cell, column order, value and type the same through the view
+    assert {v: rows(path, f"SELECT * FROM {v}") for v in views} == views  # views naming cells still read
+    rid = before[1][0][0]
+    report = store.load_report(rid)
+    assert report.cells["t9.x.raw"].raw == "251000元" and report.cells["t9.x.raw"].at == {"line": 1, "col": 2}
+    assert report.cells["t9.x.glued"].inferred and report.cells["t9.x.bad"].invalid
+    # the store writes the table and the view reads it back; the file keeps no trigger of its own
+    parsed_db(path)
+    assert typed_cells(path) == before
+    assert not conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cells'").fetchall()
+    store.close()
+    Store(path).close()  # a second open changes nothing
+    assert typed_cells(path) == before
+
+
+def test_a_cells_view_that_would_read_differently_is_refused_and_the_table_kept(tmp_path, monkeypatch):
+    path = tmp_path / "generated.db"
+    before = generated_layout_database(path)
+    view_sql = compact.cells_view_sql
+    monkeypatch.setattr(compact, "cells_view_sql", lambda source="cell_values": view_sql(source).replace(
+        "value IS NULL AND invalid = 0 AS blank", "0 AS blank"))
+    with pytest.raises(RuntimeError, match="would not read back the same"):
+        Store(path)
+    kinds = dict(rows(path, "SELECT name, type FROM sqlite_master WHERE name IN ('cells', 'cell_values', 'cells_generated')"))
+    assert kinds == {"cells": "table"}
+    assert typed_cells(path) == before
+    assert not rows(path, "SELECT * FROM store_migrations WHERE name = 'cell_values'")
+
+
 def test_writers_through_the_old_names_still_work(tmp_path):
     path = tmp_path / "n.db"
     parsed_db(path)
@@ -184,8 +274,17 @@ def test_writers_through_the_old_names_still_work(tmp_path):
                    "VALUES (?, 'X', 'all', 'pass', 'error', '100%', '[]')", [rid])
         db.execute("UPDATE rule_results SET status = 'fail' WHERE report = ? AND rule = 'X'", [rid])
         db.execute("UPDATE cells SET value = 999 WHERE report = ? AND key = 't3.new.total'", [rid])
+        db.execute("INSERT INTO cells (report, key, value, raw, at) VALUES (?, 't9.x.new', 5, '5', '{\"line\":4}')", [rid])
+        db.execute("INSERT INTO cells (report, key, value, raw_text, at_data) VALUES (?, 't9.x.text', 5, '05', '[3,7]')", [rid])
+        db.execute("UPDATE cells SET raw = '6块' WHERE report = ? AND key = 't9.x.new'", [rid])
     assert db.execute("SELECT status, message, cells FROM rule_results WHERE rule = 'X'").fetchone() == ("fail", "100%", "[]")
     assert db.execute("SELECT raw, blank FROM cells WHERE report = ? AND key = 't3.new.total'", [rid]).fetchone() == ("999", 0)
+    assert db.execute("SELECT tbl, row_key, col_key, raw, blank, invalid, at, inferred FROM cells WHERE key = 't9.x.new'"
+                      ).fetchone() == ("t9", "x", "new", "6块", 0, 0, '{"line":4}', 0)
+    assert db.execute("SELECT raw, at FROM cells WHERE key = 't9.x.text'").fetchone() == ("05", '{"line":7}')
+    with store.transaction():
+        db.execute("DELETE FROM cells WHERE key LIKE 't9.x.%'")
+    assert db.execute("SELECT count(*) FROM cell_values WHERE key LIKE 't9.x.%'").fetchone() == (0,)
     with store.transaction():
         db.execute("DELETE FROM rule_results WHERE rule = 'X'")
     assert db.execute("SELECT count(*) FROM rule_checks WHERE rule = 'X'").fetchone() == (0,)
