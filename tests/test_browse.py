@@ -13,6 +13,7 @@ import sqlite3
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -196,6 +197,14 @@ def test_facets(served):
     _, body, _ = get(server, "/nianbao/rule_failures.json", {"_size": "0", "severity": "error"})
     rules = {f["value"]: f["count"] for f in json.loads(body)["facet_results"]["rule"]["results"]}
     assert rules == {"T3-HANDLED-SUM": 1, "T3-ROW-TOTAL": 1}
+    # cells is a view over cell_values: still browsed with its columns and facets (every cell of the 5 reports)
+    _, body, _ = get(server, "/nianbao/cells.json", {"_size": "1"})
+    data = json.loads(body)
+    assert data["columns"] == ["report", "key", "tbl", "row_key", "col_key", "value", "raw", "blank", "invalid", "at",
+                               "inferred", "raw_text", "at_data"]
+    assert {"tbl", "row_key", "col_key", "blank", "invalid"} <= set(data["facet_results"])
+    tables = {f["value"]: f["count"] for f in data["facet_results"]["tbl"]["results"]}
+    assert tables == Counter(k.split(".")[0] for fmt in ["2021"] * 4 + ["2019"] for k in all_keys(fmt))
 
 
 def test_full_text_search_over_titles_and_text(served):
