@@ -113,7 +113,6 @@ class ParseStage:
     def run(self, *, follow: Callable[[], bool] | None = None, poll: float = 0.2) -> Counter[str]:
         """Handle queue entries until the queue is empty — or, while ``follow()`` is true, keep
         waiting for more (the crawl is still adding)."""
-        quiet_gc()
         if self.workers > 0:
             return self._run_workers(follow=follow, poll=poll)
         last = 0  # queue ids only grow (AUTOINCREMENT), so nothing is met twice
@@ -468,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
             os.nice(args.nice)
         except OSError:
             pass
+    quiet_gc()  # this process exists to empty the queue
     stats = drain(args.db, args.registry, follow=_stdin_open() if args.follow else None, workers=args.workers)
     summary = " ".join(f"{k}={v}" for k, v in sorted(stats.items())) or "nothing queued"
     if args.stats:

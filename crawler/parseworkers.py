@@ -17,8 +17,8 @@ before parsing the next would have seen.
 from __future__ import annotations
 
 import ctypes
-import gc
 import dataclasses
+import gc
 import logging
 import multiprocessing
 import os
@@ -47,9 +47,13 @@ def quiet_gc() -> None:
     young collection every few documents and a full one, walking every remembered report and the
     imported modules, every few hundred: about a tenth of the stage's CPU on HTML reports. What
     start-up made (modules, the registry) is frozen out of collection; cycles are still collected.
+    The setting is the whole process's and freezing is for good: call it only in a process that exists
+    to empty the queue (the stage's ``main``, a worker's start), never in one that
+    runs on afterwards (a crawl parsing inline, a test session, the scheduler).
     """
     if os.environ.get("NIANBAO_PARSE_GC", "").strip() == "default":
         return
+    gc.collect()  # garbage left by start-up is collected, not frozen with it
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
 
